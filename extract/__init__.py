@@ -1,0 +1,46 @@
+"""Getting documents and their cells out of sources.
+
+One module per format (`html`, `docx`, `pdf`, `text`, `office` for DOC/WPS, `spreadsheet` for
+XLS/XLSX), each exposing `read(data: bytes, limits: Limits) -> RawDocument` and raising
+`ReadError` with a one-sentence reason when the bytes are not a readable report.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from extract.document import Block, Cell, Paragraph, RawDocument, ReadError, Table
+from extract.settings import DEFAULT_LIMITS, Limits
+from extract.sniff import sniff
+
+# format -> module that reads it
+READER_MODULES = {
+    "html": "extract.html",
+    "docx": "extract.docx",
+    "pdf": "extract.pdf",
+    "txt": "extract.text",
+    "doc": "extract.office",
+    "wps": "extract.office",
+    "xls": "extract.spreadsheet",
+    "xlsx": "extract.spreadsheet",
+}
+
+
+def read_document(data: bytes, fmt: str | None = None, limits: Limits = DEFAULT_LIMITS) -> RawDocument:
+    """Read bytes of any supported format into a RawDocument (ReadError when that is impossible)."""
+    if not data:
+        raise ReadError("empty file")
+    if len(data) > limits.max_file_bytes:
+        raise ReadError(f"file too large ({len(data) // 2**20} MB; the limit is {limits.max_file_bytes // 2**20} MB)")
+    fmt = fmt or sniff(data)
+    if fmt not in READER_MODULES:
+        raise ReadError("not a document format xxgk reads (not HTML, PDF, Word, WPS, Excel or text)")
+    reader = import_module(READER_MODULES[fmt])
+    document = reader.read(data, limits) if fmt not in ("doc", "wps", "xls", "xlsx") else reader.read(data, limits, fmt)
+    return document
+
+
+__all__ = [
+    "Block", "Cell", "Paragraph", "RawDocument", "ReadError", "Table",
+    "DEFAULT_LIMITS", "Limits", "sniff", "read_document", "READER_MODULES",
+]

@@ -1,0 +1,101 @@
+"""The raw document: what every format reader produces, and the only thing later stages read.
+
+A reader turns bytes into a `RawDocument`: the document's text (for the title, agency and year)
+and a list of `Block`s in reading order. A block is either a table (rows of cells, with spans) or
+a paragraph of text. Nothing here knows the report template; that is `transform/`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Cell:
+    """One printed cell: its text as printed and where it sits in its table's grid."""
+
+    text: str
+    row: int
+    col: int
+    rowspan: int = 1
+    colspan: int = 1
+    page: int | None = None
+
+    def covers(self, row: int, col: int) -> bool:
+        return self.row <= row < self.row + self.rowspan and self.col <= col < self.col + self.colspan
+
+
+@dataclass(slots=True)
+class Table:
+    """A table as printed: cells placed on a grid, merged cells spanning several grid positions.
+
+    `index` counts tables in the document (1-based) so that a reviewer can find the one meant.
+    """
+
+    cells: list[Cell]
+    index: int = 0
+    page: int | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return max((c.row + c.rowspan for c in self.cells), default=0)
+
+    @property
+    def n_cols(self) -> int:
+        return max((c.col + c.colspan for c in self.cells), default=0)
+
+    def rows(self) -> list[list[Cell]]:
+        """Cells grouped by the row they start in, left to right (a merged cell appears once)."""
+        by_row: list[list[Cell]] = [[] for _ in range(self.n_rows)]
+        for cell in self.cells:
+            by_row[cell.row].append(cell)
+        for row in by_row:
+            row.sort(key=lambda c: c.col)
+        return by_row
+
+    def grid(self) -> list[list[Cell | None]]:
+        """Every grid position with the cell that covers it (None where nothing was printed)."""
+        grid: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        for cell in self.cells:
+            for r in range(cell.row, cell.row + cell.rowspan):
+                for c in range(cell.col, cell.col + cell.colspan):
+                    grid[r][c] = cell
+        return grid
+
+    @classmethod
+    def from_rows(cls, rows: list[list[str | None]], index: int = 0, page: int | None = None) -> "Table":
+        """A table from a plain grid of strings; None marks a position merged into its neighbour."""
+        cells = [
+            Cell(text=text, row=r, col=c, page=page)
+            for r, row in enumerate(rows)
+            for c, text in enumerate(row)
+            if text is not None
+        ]
+        return cls(cells=cells, index=index, page=page)
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    page: int | None = None
+
+
+Block = Table | Paragraph
+
+
+@dataclass
+class RawDocument:
+    """A readable document: its plain text and its blocks in reading order."""
+
+    format: str
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    title: str | None = None
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+
+class ReadError(Exception):
+    """The file cannot be read as a report. The message is one sentence a clerk understands."""

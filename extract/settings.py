@@ -1,0 +1,28 @@
+"""Limits that keep one hostile or broken file from stalling a run, as a validated dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_file_bytes: int = 100 * MB
+    max_html_bytes: int = 20 * MB
+    max_text_bytes: int = 20 * MB
+    # A DOCX/XLSX is a zip: refuse archives whose members expand beyond this, or by too large a ratio.
+    max_unzipped_bytes: int = 200 * MB
+    max_zip_ratio: int = 200
+    max_pdf_pages: int = 300
+    convert_timeout_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"Limits.{name} must be a positive number, not {value!r}")
+
+
+DEFAULT_LIMITS = Limits()
