@@ -1,0 +1,54 @@
+"""Issue codes: findings about the report (the source breaks a rule) kept apart from findings
+about us (the extractor is unsure), and notes that change nothing.
+
+A code's first word says which: `source.*` (figures stay as printed; the report is flagged),
+`extractor.*` (a figure could not be placed with certainty; flagged), `note.*` (information).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# code -> what it means, for messages and the README
+CODES = {
+    "source.rule1": "new plus carried over equals total plus carried forward",
+    "source.rule2": "outcomes add up to total",
+    "source.rule3": "applicant columns add up to total",
+    "source.rule4": "review/litigation results add up to total",
+    "extractor.row_missing": "a row of the template is not printed; its figures are null",
+    "extractor.table_missing": "a table of the template was not found; its figures are null",
+    "extractor.cells_ambiguous": "the cells of a row cannot be matched to its columns with certainty",
+    "extractor.unreadable_value": "a cell holds text that is not a number",
+    "extractor.rows_unplaced": "rows without labels cannot be placed by the template's order",
+    "extractor.label_by_number": "a row was recognised by its number only; its label reads differently",
+    "note.labels_lost": "row labels are missing; rows were placed by the template's order",
+    "note.extra_zero_cells": "a row prints more cells than columns, all of them zero",
+    "note.unit_converted": "an amount printed in another unit was converted to the key's unit",
+    "note.single_other_row": "（六）其他处理 is printed as one row in a 2021-format report",
+    "note.version_guessed": "no column label tells the version; it was taken from the year",
+    "note.not_applicable": "a cell prints '—' or '/' (not applicable); recorded as 0",
+}
+
+FLAGGING_PREFIXES = ("source.", "extractor.")
+
+
+@dataclass(slots=True)
+class Issue:
+    code: str
+    message: str
+    keys: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "keys": list(self.keys)}
+
+    @property
+    def flags(self) -> bool:
+        return self.code.startswith(FLAGGING_PREFIXES)
+
+
+def status_of(issues: list[Issue]) -> str:
+    return "flagged" if any(i.flags for i in issues) else "ok"

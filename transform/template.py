@@ -1,0 +1,104 @@
+"""The report template, loaded once from `metrics.csv` (keys, units) and `template.yaml` (labels).
+
+Everything that knows what the national format prints reads it from here.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+TEMPLATES = ("2019", "2021")
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    table: int
+    row_zh: str
+    column_zh: str
+    template: str  # "2019", "2021" or "both"
+    unit: str
+
+
+@cache
+def metrics() -> tuple[Metric, ...]:
+    text = resources.files("transform").joinpath("metrics.csv").read_text(encoding="utf-8")
+    return tuple(
+        Metric(r["key"], int(r["table"]), r["row_zh"], r["column_zh"], r["template"], r["unit"])
+        for r in csv.DictReader(text.splitlines())
+    )
+
+
+@cache
+def layout() -> dict:
+    return yaml.safe_load(resources.files("transform").joinpath("template.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def keys_for(template: str) -> tuple[str, ...]:
+    """Every key of one version, in metrics.csv order, each once."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template {template!r}")
+    seen: dict[str, None] = {}
+    for m in metrics():
+        if m.template in (template, "both"):
+            seen.setdefault(m.key, None)
+    return tuple(seen)
+
+
+@cache
+def all_keys() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.key for m in metrics()))
+
+
+@cache
+def unit_of(key: str) -> str:
+    for m in metrics():
+        if m.key == key:
+            return m.unit
+    raise KeyError(key)
+
+
+def t3_columns() -> list[str]:
+    return [c["key"] for c in layout()["t3_columns"]]
+
+
+def t3_rows(template: str) -> list[dict]:
+    """Table 三's rows of one version, in printed order."""
+    return [r for r in layout()["t3_rows"] if r.get("template", template) == template]
+
+
+def t3_outcome_rows(template: str) -> list[str]:
+    """The rows whose sum is （七）总计 (rule 2)."""
+    skip = {"new", "carried_over", "total", "carried_forward"}
+    return [r["key"] for r in t3_rows(template) if r["key"] not in skip]
+
+
+def t4_groups() -> list[str]:
+    return [g["key"] for g in layout()["t4_groups"]]
+
+
+def t4_columns() -> list[str]:
+    return [c["key"] for c in layout()["t4_columns"]]
+
+
+def t2_sections(template: str) -> list[dict]:
+    return layout()["t2_sections"][template]
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str | None) -> str:
+    """A label as compared: NFKC (full-width forms folded), no white space of any kind."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    return _SPACE.sub("", text)

@@ -1,0 +1,111 @@
+"""One document in, one extraction record out: sniff → read → align → check.
+
+`extract_bytes` never raises for bad input: whatever goes wrong becomes `status: failed` with a
+one-sentence `error`, so that one broken document never stops a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from extract import DEFAULT_LIMITS, Limits, ReadError, read_document, sniff
+from transform.align import NotAReport, align
+from transform.checks import check
+from transform.findings import status_of
+
+log = logging.getLogger(__name__)
+
+
+def _record(path: str, data: bytes, fmt: str) -> dict[str, Any]:
+    return {
+        "path": path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "format": fmt,
+        "agency": None,
+        "year": None,
+        "template": None,
+        "status": "failed",
+        "values": {},
+        "issues": [],
+        "error": None,
+    }
+
+
+def extract_bytes(
+    data: bytes, path: str = "", limits: Limits = DEFAULT_LIMITS, provenance: bool = False
+) -> dict[str, Any]:
+    """The extraction record of one document (the `xxgk extract --json` line)."""
+    fmt = sniff(data) if data else "unknown"
+    record = _record(path, data, fmt)
+    try:
+        document = read_document(data, fmt, limits)
+        result = align(document)
+    except (ReadError, NotAReport) as exc:
+        record["error"] = str(exc)
+        return record
+    except MemoryError:
+        record["error"] = "the document is too large to read within the memory limit"
+        return record
+    except Exception as exc:  # a reader bug must not stop the batch; keep the reason
+        log.exception("unexpected error while reading %s", path)
+        record["error"] = f"could not read the document ({type(exc).__name__}: {exc})"[:300]
+        return record
+    issues = result.issues + check(result.values, result.template)
+    record.update(
+        agency=result.agency,
+        year=result.year,
+        template=result.template,
+        values=result.values,
+        issues=[i.as_dict() for i in issues],
+        status=status_of(issues),
+    )
+    if provenance:
+        record["provenance"] = result.provenance
+    return record
+
+
+def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > limits.max_file_bytes:
+            record = _record(str(p), b"", "unknown")
+            record["sha256"] = _sha256_file(p)
+            record["error"] = f"file too large ({size // 2**20} MB; the limit is {limits.max_file_bytes // 2**20} MB)"
+            return record
+        data = p.read_bytes()
+    except OSError as exc:
+        record = _record(str(p), b"", "unknown")
+        record["sha256"] = None
+        record["error"] = f"cannot open the file ({exc.strerror or exc})"
+        return record
+    return extract_bytes(data, str(p), limits, provenance)
+
+
+def _sha256_file(p: Path) -> str:
+    digest = hashlib.sha256()
+    with p.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def iter_files(paths: list[str]) -> list[Path]:
+    """Every file named, and every file under a folder named, in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not _is_sidecar(f)))
+        else:
+            files.append(p)
+    return files
+
+
+def _is_sidecar(f: Path) -> bool:
+    # Truth files and hidden files sit beside documents in corpora; they are not documents.
+    return f.name.startswith(".") or f.name.endswith(".truth.json")
