@@ -1,0 +1,559 @@
+"""Cells → canonical figures: find tables 二, 三 and 四 in a RawDocument and place every figure
+on its key of metrics.csv.
+
+Every format arrives here as the same thing: blocks of cells. They are first read into
+*logical rows* (the label cells of a row, then its value cells), which is what a table row, a
+tab-separated line and a run of one-cell paragraphs (a table flattened by a site's editor) have in
+common. The template (transform/template.yaml) then says which row is which. A figure is placed
+only when its row and column are certain; otherwise it is null and an `extractor.*` issue says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extract.document import Cell, Paragraph, RawDocument, Table
+from transform import template as tpl
+from transform.findings import Issue
+from transform.meta import agency_of, year_of
+from transform.values import CellValue, read_cell, to_unit
+
+N_T3 = 7   # applicant columns of table 三, 总计 included
+N_T4 = 15  # table 四: three groups of five
+
+
+class NotAReport(Exception):
+    """The document is readable but is not a 2019+ annual report."""
+
+
+# --------------------------------------------------------------------------------------------
+# Logical rows
+
+
+@dataclass
+class Slot:
+    """One value cell of a logical row, with where it was printed."""
+
+    cell: Cell | None
+    value: CellValue
+    table: int | None
+
+    def where(self) -> dict:
+        c = self.cell
+        if c is None:
+            return {"table": self.table, "text": ""}
+        return {"page": c.page, "table": self.table, "row": c.row + 1, "col": c.col + 1, "text": c.text}
+
+
+@dataclass
+class Row:
+    labels: list[str]
+    slots: list[Slot]
+    table: Table | None = None
+    grid_row: int | None = None
+
+    @property
+    def label(self) -> str:
+        return tpl.normalize("".join(self.labels))
+
+
+def logical_rows(document: RawDocument) -> list[Row]:
+    rows: list[Row] = []
+    pending: Row | None = None  # paragraphs accumulate into one row until a label follows values
+
+    def flush() -> None:
+        nonlocal pending
+        if pending and (pending.labels or pending.slots):
+            rows.append(pending)
+        pending = None
+
+    for block in document.blocks:
+        if isinstance(block, Table):
+            flush()
+            rows.extend(_table_rows(block))
+            continue
+        assert isinstance(block, Paragraph)
+        value = read_cell(block.text)
+        cell = Cell(block.text, 0, 0, page=block.page)
+        if value.is_value:
+            if value.kind == "blank" and (pending is None or not pending.labels):
+                continue  # blank paragraphs between prose mean nothing
+            pending = pending or Row([], [])
+            pending.slots.append(Slot(cell, value, None))
+        else:
+            if pending and pending.slots:
+                flush()
+            pending = pending or Row([], [])
+            pending.labels.append(block.text)
+    flush()
+    return rows
+
+
+def _table_rows(table: Table) -> list[Row]:
+    out = []
+    for r, cells in enumerate(table.rows()):
+        labels, slots = [], []
+        for cell in cells:
+            value = read_cell(cell.text)
+            if value.is_value:
+                slots.append(Slot(cell, value, table.index))
+            else:
+                labels.append(cell.text)
+                slots.clear()  # value-like cells left of a label are merged-cell remnants
+        if labels or slots:
+            out.append(Row(labels, slots, table, r))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The result
+
+
+@dataclass
+class Alignment:
+    template: str
+    values: dict[str, float | int | None]
+    issues: list[Issue] = field(default_factory=list)
+    provenance: dict[str, dict] = field(default_factory=dict)
+    agency: str | None = None
+    year: int | None = None
+
+
+def align(document: RawDocument) -> Alignment:
+    rows = logical_rows(document)
+    year = year_of(document.text)
+    t3_start, t3_end = _find_t3(rows)
+    if t3_start is None:
+        raise NotAReport(_why_not_a_report(document, year, rows))
+    template, guessed = _detect_version(document, rows, year)
+    result = Alignment(template, {k: None for k in tpl.keys_for(template)}, agency=agency_of(document.text), year=year)
+    if guessed:
+        result.issues.append(Issue("note.version_guessed", f"no column label tells the version; the year {year} gives {template}"))
+    T2Reader(result, rows[:t3_start]).read()
+    T3Reader(result, rows[t3_start:t3_end + 1 if t3_end is not None else len(rows)]).read()
+    T4Reader(result, rows[t3_end + 1:] if t3_end is not None else []).read()
+    return result
+
+
+def _why_not_a_report(document: RawDocument, year: int | None, rows: list[Row]) -> str:
+    text = tpl.normalize(document.text[:50000])
+    if year is not None and year < 2019 and "年度报告" in text:
+        return f"not a 2019+ annual report (a report on {year}: free-form statistics, unsupported format)"
+    if "年度报告" in text and "政府信息公开" in text:
+        if not document.tables and not any(r.slots for r in rows):
+            return "an annual report whose tables are not text (images?): no figures to read"
+        return "an annual report without the table 收到和处理政府信息公开申请情况 (not the 2019+ format)"
+    return "not a government information-disclosure annual report"
+
+
+def _find_t3(rows: list[Row]) -> tuple[int | None, int | None]:
+    """Table 三 spans from its column header (or first row) to 结转下年度继续办理."""
+    rows_by_key = {r["key"]: r for r in tpl.layout()["t3_rows"]}
+    start = end = None
+    for i, row in enumerate(rows):
+        label = row.label
+        if start is None:
+            if "申请人情况" in label or ("自然人" in label and ("总计" in label or "法人" in label)):
+                start = i
+            elif row.slots and _matches(label, rows_by_key["new"]["match"]):
+                start = i
+        elif row.slots and _matches(label, rows_by_key["carried_forward"]["match"]):
+            end = i
+            break
+    return start, end
+
+
+def _matches(label: str, fragments: list[str]) -> bool:
+    return any(f in label for f in fragments)
+
+
+def _detect_version(document: RawDocument, rows: list[Row], year: int | None) -> tuple[str, bool]:
+    text = tpl.normalize(document.text) + "".join(r.label for r in rows)
+    hits = {v: sum(m in text for m in marks) for v, marks in tpl.layout()["version_markers"].items()}
+    if hits["2021"] != hits["2019"]:
+        return ("2021" if hits["2021"] > hits["2019"] else "2019"), False
+    return ("2021" if (year or 2021) >= 2021 else "2019"), True
+
+
+# --------------------------------------------------------------------------------------------
+# Placing a row's cells on columns
+
+
+@dataclass
+class Placed:
+    values: list[CellValue] | None  # None: cannot be placed with certainty
+    slots: list[Slot]
+    note: str | None = None
+
+
+def reconcile(slots: list[Slot], n: int) -> Placed:
+    """Match a row's value cells to its n columns, or say that it cannot be done with certainty."""
+    placed = _trim(slots, n)
+    if placed.values is None and _all_zero(slots) and _count_numbers(slots) >= n:
+        # However the cells line up, every column of this row prints 0.
+        return Placed([CellValue("number", 0)] * n, [], "extra_zero")
+    return placed
+
+
+def _trim(slots: list[Slot], n: int) -> Placed:
+    kept = slots
+    if len(slots) > n:
+        lead = _leading_blanks(slots)
+        trail = _leading_blanks(slots[::-1])
+        excess = len(slots) - n
+        if lead >= excess and trail == 0:
+            kept = slots[excess:]
+        elif trail >= excess and lead == 0:
+            kept = slots[: len(slots) - excess]
+        else:
+            return Placed(None, slots)
+    if len(kept) != n or any(s.value.kind == "multi" for s in kept):
+        return Placed(None, slots)
+    return Placed([s.value for s in kept], kept)
+
+
+def _leading_blanks(slots: list[Slot]) -> int:
+    count = 0
+    for s in slots:
+        if s.value.kind != "blank":
+            break
+        count += 1
+    return count
+
+
+def _all_zero(slots: list[Slot]) -> bool:
+    for s in slots:
+        if s.value.kind == "multi":
+            if any(p != 0 for p in s.value.parts):
+                return False
+        elif s.value.kind == "number" and s.value.number != 0:
+            return False
+    return True
+
+
+def _count_numbers(slots: list[Slot]) -> int:
+    return sum(len(s.value.parts) if s.value.kind == "multi" else 1 for s in slots if s.value.kind in ("number", "multi", "na"))
+
+
+class _Reader:
+    def __init__(self, result: Alignment, rows: list[Row]):
+        self.result = result
+        self.rows = rows
+
+    def put(self, key: str, value: CellValue, slot: Slot | None, label: str) -> None:
+        if key not in self.result.values:
+            return
+        unit = tpl.unit_of(key)
+        number, converted = to_unit(value, unit)
+        self.result.values[key] = number
+        if converted:
+            self.issue("note.unit_converted", f"{key}: printed {slot.cell.text if slot and slot.cell else ''!r}, recorded as {number} {unit}", [key])
+        if value.kind == "na":
+            self.issue("note.not_applicable", f"{key}: printed {slot.cell.text if slot and slot.cell else '—'!r}, recorded as 0", [key])
+        where = slot.where() if slot else {}
+        where["label"] = label
+        self.result.provenance[key] = where
+
+    def issue(self, code: str, message: str, keys: list[str] | None = None) -> None:
+        self.result.issues.append(Issue(code, message, keys or []))
+
+
+# --------------------------------------------------------------------------------------------
+# Table 三
+
+
+@dataclass
+class _T3Line:
+    row: Row
+    key: str | None  # the template row, or None when the label is lost
+    by_number: bool = False
+
+
+class T3Reader(_Reader):
+    def read(self) -> None:
+        template = self.result.template
+        lines = self._label_lines()
+        keys = [line.key for line in lines if line.key]
+        if template == "2021" and "other" in keys and not any(k.startswith("other.") for k in keys):
+            self.issue("note.single_other_row", "（六）其他处理 is printed as one row: recorded under t3.other.*; "
+                       "the three 2021 sub-rows are not printed (null)")
+            for col in tpl.t3_columns():
+                self.result.values[f"t3.other.{col}"] = None
+        order = self._expected_order(keys)
+        placements = self._place_unlabelled(lines, order)
+        columns = self._column_positions()
+        for key, line in placements:
+            self._put_row(key, line, columns)
+        placed_keys = {key for key, _ in placements}
+        missing = [k for k in order if k not in placed_keys]
+        if missing:
+            affected = [f"t3.{k}.{c}" for k in missing for c in tpl.t3_columns()]
+            self.issue("extractor.row_missing", "table 三 does not print the rows " + ", ".join(missing) + "; their figures are null", affected)
+
+    # which template row is each line
+    def _label_lines(self) -> list[_T3Line]:
+        template = self.result.template
+        rows = tpl.layout()["t3_rows"]
+        groups = tpl.layout()["t3_groups"]
+        group = None
+        lines = []
+        for row in self.rows:
+            label = row.label
+            for g in groups:
+                if _matches(label, g["match"]):
+                    group = g["key"]
+            if "本年度办理结果" in label:
+                group = None if not any(_matches(label, g["match"]) for g in groups) else group
+            if not row.slots or (not label and len(row.slots) < 4):
+                continue  # a header row, or a stray number between pages (a page number)
+            key, by_number = self._identify(label, group, rows, groups)
+            if key is None and all(s.value.kind == "blank" for s in row.slots):
+                continue  # a header row with empty cells
+            if key and "." not in key and key not in ("other",) and key not in ("new", "carried_over"):
+                group = None if key in ("disclosed", "partial", "total", "carried_forward") else group
+            lines.append(_T3Line(row, key, by_number))
+        return lines
+
+    def _identify(self, label: str, group: str | None, rows: list[dict], groups: list[dict]) -> tuple[str | None, bool]:
+        if not label:
+            return None, False
+        item = _strip_group(label, groups)
+        # Sub-rows of the current group first: their words recur elsewhere (不补正, 其他).
+        if group:
+            for r in rows:
+                if r.get("group") == group and r["match"] and _matches(item, r["match"]):
+                    return r["key"], False
+            number = _item_number(item)
+            if group == "other" and re.fullmatch(r"(?:3[.、．])?其他", item):
+                return "other.other", False
+            if number is not None:
+                for r in rows:
+                    if r.get("group") == group and r.get("number") == number:
+                        return r["key"], True
+        for r in rows:
+            if r.get("group") or not r["match"]:
+                continue
+            if r["key"] == "other":
+                if _matches(label, r["match"]) and not item:
+                    return "other", False
+                continue
+            if _matches(label, r["match"]):
+                return r["key"], False
+        for r in rows:  # a sub-row whose group label was lost or printed elsewhere
+            if r.get("group") and r["match"] and _matches(item, r["match"]):
+                return r["key"], False
+        return None, False
+
+    def _expected_order(self, keys: list[str]) -> list[str]:
+        template = self.result.template
+        single_other = "other" in keys and not any(k.startswith("other.") for k in keys)
+        order = []
+        for r in tpl.layout()["t3_rows"]:
+            key = r["key"]
+            if key == "other":
+                if single_other or template == "2019":
+                    order.append(key)
+                continue
+            if key.startswith("other.") and (single_other or template == "2019"):
+                continue
+            order.append(key)
+        return order
+
+    def _place_unlabelled(self, lines: list[_T3Line], order: list[str]) -> list[tuple[str, _T3Line]]:
+        """Labelled lines go to their row; runs of unlabelled lines between two labelled ones are
+        placed by the template's order when their count equals the rows missing there."""
+        placed: list[tuple[str, _T3Line]] = []
+        seen: set[str] = set()
+        run: list[_T3Line] = []
+        last_pos = -1
+
+        def settle(next_pos: int) -> None:
+            if not run:
+                return
+            gap = [k for k in order[last_pos + 1: next_pos] if k not in seen]
+            if len(gap) == len(run):
+                for key, line in zip(gap, run):
+                    placed.append((key, line))
+                    seen.add(key)
+                self.issue("note.labels_lost", f"table 三: {len(run)} rows print no label; placed by the template's order as "
+                           + ", ".join(gap), [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()])
+            else:
+                keys = [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()]
+                self.issue("extractor.rows_unplaced", f"table 三: {len(run)} rows print no label where the template has "
+                           f"{len(gap)} rows ({', '.join(gap) or 'none'}); they are not placed", keys)
+            run.clear()
+
+        for line in lines:
+            if line.key is None or line.key not in order:
+                run.append(line)
+                continue
+            if line.key in seen:
+                continue  # a repeated header or sub-total row: the first print counts
+            pos = order.index(line.key)
+            settle(pos)
+            placed.append((line.key, line))
+            seen.add(line.key)
+            last_pos = max(last_pos, pos)
+            if line.by_number:
+                self.issue("extractor.label_by_number", f"table 三: the row printed {line.row.label!r} was read as {line.key} by its number",
+                           [f"t3.{line.key}.{c}" for c in tpl.t3_columns()])
+        settle(len(order))
+        return placed
+
+    def _column_positions(self) -> dict[int, list[int]]:
+        """Grid columns of the applicant columns, per table width, from the header rows."""
+        positions: dict[int, list[int]] = {}
+        columns = tpl.layout()["t3_columns"]
+        for row in self.rows:
+            table = row.table
+            if table is None or row.slots or table.n_cols in positions:
+                continue
+            grid = table.grid()
+            cols: dict[str, int] = {}
+            for r in range(min(len(grid), row.grid_row + 3)):
+                for c, cell in enumerate(grid[r]):
+                    if cell is None or cell.colspan > 1:
+                        continue
+                    text = tpl.normalize(cell.text)
+                    for col in columns:
+                        if col["key"] not in cols and text in col["match"] + [col["label"]]:
+                            cols[col["key"]] = c
+            if len(cols) == N_T3:
+                ordered = [cols[k] for k in tpl.t3_columns()]
+                if ordered == sorted(ordered) and len(set(ordered)) == N_T3:
+                    positions[table.n_cols] = ordered
+        return positions
+
+    def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
+        row = line.row
+        placed = None
+        table = row.table
+        if table is not None and table.n_cols in columns and row.grid_row is not None:
+            placed = self._by_position(row, columns[table.n_cols])
+        if placed is None:
+            placed = reconcile(row.slots, N_T3)
+        cols = tpl.t3_columns()
+        keys = [f"t3.{key}.{c}" for c in cols]
+        if placed.values is None:
+            self.issue("extractor.cells_ambiguous", f"table 三, row {row.label or key!r}: {len(row.slots)} value cells for "
+                       f"{N_T3} columns; not placed", keys)
+            return
+        if placed.note == "extra_zero":
+            self.issue("note.extra_zero_cells", f"table 三, row {row.label or key!r}: more cells than columns, all 0", keys)
+        for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T3):
+            self.put(k, value, slot, row.label)
+
+    def _by_position(self, row: Row, cols: list[int]) -> Placed | None:
+        grid = row.table.grid()
+        cells = [grid[row.grid_row][c] for c in cols]
+        slots = []
+        for cell in cells:
+            if cell is not None and cell.row != row.grid_row and cell.rowspan == 1:
+                return None
+            value = read_cell(cell.text if cell is not None else None)
+            if not value.is_value or value.kind == "multi":
+                return None
+            if cell is not None and cell.colspan > 1 and value.kind == "number":
+                return None  # one number across two columns: which one is it?
+            slots.append(Slot(cell, value, row.table.index))
+        if sum(c is not None and c.row == row.grid_row for c in cells) == 0:
+            return None
+        return Placed([s.value for s in slots], slots)
+
+
+def _strip_group(label: str, groups: list[dict]) -> str:
+    item = label
+    item = re.sub(r"^三、?本年度办理结果", "", item)
+    for g in groups:
+        for m in g["match"]:
+            item = re.sub(r"^[(（]?[一二三四五六七][)）]?" + re.escape(m), "", item)
+            item = item.replace(m, "", 1) if item.startswith(m) else item
+    return item
+
+
+def _item_number(item: str) -> int | None:
+    match = re.match(r"^(\d)[.、．]", item)
+    return int(match.group(1)) if match else None
+
+
+# --------------------------------------------------------------------------------------------
+# Table 四
+
+
+class T4Reader(_Reader):
+    def read(self) -> None:
+        groups, columns = tpl.t4_groups(), tpl.t4_columns()
+        keys = [f"t4.{g}.{c}" for g in groups for c in columns]
+        for row in self.rows:
+            if len(row.slots) < N_T4 or row.labels and not _mentions_t4(row.label):
+                continue
+            placed = reconcile(row.slots, N_T4)
+            if placed.values is None:
+                self.issue("extractor.cells_ambiguous", f"table 四: {len(row.slots)} value cells for {N_T4} columns; not placed", keys)
+                return
+            for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T4):
+                self.put(k, value, slot, "四、行政复议、行政诉讼")
+            return
+        if self._read_transposed(groups, columns):
+            return
+        self.issue("extractor.table_missing", "table 四 (行政复议、行政诉讼) was not found; its figures are null", keys)
+
+    def _read_transposed(self, groups: list[str], columns: list[str]) -> bool:
+        """Some reports print one row per group (行政复议 / 未经复议直接起诉 / 复议后起诉) of five cells."""
+        found = 0
+        layout = {g["key"]: g for g in tpl.layout()["t4_groups"]}
+        for row in self.rows:
+            for g in reversed(groups):  # 复议后起诉 before 行政复议: the longer label wins
+                if _matches(row.label, layout[g]["match"]) and len(row.slots) >= 5:
+                    placed = reconcile(row.slots, 5)
+                    if placed.values is None:
+                        continue
+                    for c, value, slot in zip(columns, placed.values, placed.slots or [None] * 5):
+                        self.put(f"t4.{g}.{c}", value, slot, row.label)
+                    found += 1
+                    break
+        return found == len(groups)
+
+
+def _mentions_t4(label: str) -> bool:
+    return any(w in label for w in ("复议", "诉讼", "维持", "纠正", "审结"))
+
+
+# --------------------------------------------------------------------------------------------
+# Table 二
+
+
+class T2Reader(_Reader):
+    def read(self) -> None:
+        sections = tpl.t2_sections(self.result.template)
+        aliases = tpl.layout()["t2_row_aliases"]
+        found: set[str] = set()
+        for section in sections:
+            n = len(section["columns"])
+            for spec in section["rows"]:
+                row = self._find_row(spec["key"], aliases.get(spec["key"], [spec["label"]]))
+                keys = [f"t2.{spec['key']}.{c['key']}" for c in section["columns"]]
+                if row is None:
+                    continue
+                found.add(spec["key"])
+                placed = reconcile(row.slots, n)
+                if placed.values is None:
+                    self.issue("extractor.cells_ambiguous", f"table 二, row {row.label!r}: {len(row.slots)} value cells for {n} columns; not placed", keys)
+                    continue
+                for k, value, slot in zip(keys, placed.values, placed.slots or [None] * n):
+                    self.put(k, value, slot, row.label)
+        missing = [k for k in self.result.values if k.startswith("t2.") and self.result.values[k] is None
+                   and not any(i.code == "extractor.cells_ambiguous" and k in i.keys for i in self.result.issues)]
+        if missing:
+            self.issue("extractor.row_missing", "table 二 does not print " + ", ".join(sorted({k.split('.')[1] for k in missing}))
+                       + "; their figures are null", missing)
+
+    def _find_row(self, key: str, aliases: list[str]) -> Row | None:
+        for row in self.rows:
+            if not row.slots:
+                continue
+            label = re.sub(r"^[(（]?[一二三四五六七八九\d]+[)）、.]?", "", row.label)
+            if label in aliases or row.label in aliases:
+                return row
+        return None
