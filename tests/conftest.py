@@ -1,0 +1,30 @@
+"""Shared test fixtures: where the shared corpus lives (skipped where it is absent)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def corpus_documents() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and not p.name.endswith(".json"))
+
+
+def truth_of(document: Path) -> dict:
+    return json.loads(document.with_name(document.stem + ".truth.json").read_text(encoding="utf-8"))
+
+
+def corpus_document(name: str) -> Path:
+    """A named document of the shared corpus; skips the test where ../shared is absent."""
+    matches = [p for p in corpus_documents() if p.name == name]
+    if not matches:
+        pytest.skip(f"shared corpus document {name} not available on this machine")
+    return matches[0]

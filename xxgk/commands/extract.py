@@ -1,0 +1,64 @@
+"""`xxgk extract PATH... [--json] [--provenance]`: figures out of documents, one record each."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table as RichTable
+
+from xxgk.extraction import extract_path, iter_files
+
+STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red"}
+
+
+@click.command("extract")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
+@click.option("--provenance", is_flag=True, help="Add where each figure was printed (page, table, row, column).")
+def command(paths: tuple[str, ...], as_json: bool, provenance: bool) -> None:
+    """Extract tables 二, 三 and 四 of each document (every file under a folder), check the rules.
+
+    A document that cannot be read is reported as failed with the reason; the batch goes on and
+    exits 0.
+    """
+    files = iter_files(list(paths))
+    records = []
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
+        task = progress.add_task("extracting", total=len(files))
+        for path in files:
+            record = extract_path(path, provenance=provenance)
+            if as_json:
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+            else:
+                records.append(record)
+            progress.advance(task)
+    if not as_json:
+        print_summary(records, Console())
+
+
+def print_summary(records: list[dict], console: Console) -> None:
+    table = RichTable(title="xxgk extract", show_lines=False)
+    for column in ("document", "format", "agency", "year", "version", "status", "broken rules / reason"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        rules = sorted({i["code"].removeprefix("source.") for i in r["issues"] if i["code"].startswith("source.")})
+        unsure = sum(i["code"].startswith("extractor.") for i in r["issues"])
+        detail = r["error"] or ", ".join(rules) + (f"{'; ' if rules else ''}{unsure} extractor issue(s)" if unsure else "")
+        table.add_row(
+            r["path"], r["format"], r["agency"] or "?", str(r["year"] or "?"), r["template"] or "-",
+            f"[{STATUS_STYLE[r['status']]}]{r['status']}[/]", detail or "",
+        )
+    console.print(table)
+    for r in records:
+        broken = [i for i in r["issues"] if i["code"].startswith(("source.", "extractor."))]
+        if broken:
+            console.print(f"\n[bold]{r['path']}[/]")
+            for i in broken:
+                console.print(f"  {i['code']}: {i['message']}")
+                console.print(f"    cells: {', '.join(i['keys'])}", style="dim")
