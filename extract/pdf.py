@@ -12,6 +12,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
+from pdfplumber.utils.exceptions import PdfminerException
+
 from extract.document import Cell, Paragraph, RawDocument, ReadError, Table
 from extract.lines import row_cells
 from extract.settings import Limits
@@ -19,16 +21,16 @@ from extract.settings import Limits
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
+ENCRYPTED = "encrypted PDF: it cannot be opened without its password"
+
+
 def read(data: bytes, limits: Limits) -> RawDocument:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ReadError("encrypted PDF: it cannot be opened without its password") from exc
-    except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError) as exc:
-        raise ReadError(_damaged(exc)) from exc
-    except Exception as exc:
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
-            raise ReadError("encrypted PDF: it cannot be opened without its password") from exc
+    except Exception as exc:  # pdfplumber wraps pdfminer's errors; look at the original one
+        original = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+        if isinstance(original, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(original).lower():
+            raise ReadError(ENCRYPTED) from exc
         raise ReadError(_damaged(exc)) from exc
     with pdf:
         try:

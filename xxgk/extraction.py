@@ -51,7 +51,7 @@ def extract_bytes(
         record["error"] = "the document is too large to read within the memory limit"
         return record
     except Exception as exc:  # a reader bug must not stop the batch; keep the reason
-        log.exception("unexpected error while reading %s", path)
+        log.debug("unexpected error while reading %s", path, exc_info=True)
         record["error"] = f"could not read the document ({type(exc).__name__}: {exc})"[:300]
         return record
     issues = result.issues + check(result.values, result.template)

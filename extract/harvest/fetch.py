@@ -49,6 +49,10 @@ class Refused(FetchFailure):
     """Policy said no (host, address, robots.txt); nothing was sent."""
 
 
+class Disallowed(Refused):
+    """robots.txt forbids the URL: the link is skipped, not failed."""
+
+
 class Interrupted(FetchFailure):
     pass
 
@@ -71,7 +75,8 @@ class FetchResult:
     content_type: str | None = None
     file_name: str | None = None
     error: str | None = None
-    refused: bool = False  # policy refusal (robots.txt, host, address): nothing was sent
+    disallowed: bool = False  # robots.txt forbids it: nothing was sent, the link is skipped
+    interrupted: bool = False
     attempts: int = 0
     elapsed_ms: int = 0
 
@@ -366,8 +371,10 @@ class Fetcher:
         result = FetchResult(url=url)
         try:
             self._follow(url, source, conditional, max_bytes, check_robots, result)
-        except Refused as exc:
-            result.error, result.refused = str(exc), True
+        except Disallowed as exc:
+            result.error, result.disallowed = str(exc), True
+        except Interrupted as exc:
+            result.error, result.interrupted = str(exc), True
         except FetchFailure as exc:
             result.error = str(exc)
         except httpx.HTTPError as exc:  # anything the retry loop did not classify
@@ -385,6 +392,8 @@ class Fetcher:
             self.check(current, source)
             if check_robots:
                 refusal = self.robots_refusal(current, source)
+                if refusal == "disallowed by robots.txt":
+                    raise Disallowed(refusal)
                 if refusal:
                     raise Refused(refusal)
             response = self._request_with_retries(current, source, conditional, max_bytes, result)

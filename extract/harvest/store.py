@@ -1,0 +1,162 @@
+"""The raw store (content-addressed, atomic, never overwritten) and the DuckDB fetch log.
+
+All of the harvester's database access is here; the schema is `warehouse/sql/harvest.sql`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "sql" / "harvest.sql"
+
+FETCH_COLUMNS = (
+    "run_id", "source_id", "kind", "url", "final_url", "listing_url", "parent_url", "link_text", "entry_title",
+    "published_on", "http_status", "etag", "last_modified", "content_type", "file_name", "encoding", "size",
+    "sha256", "attempts", "elapsed_ms", "fetched_at", "outcome", "error",
+)
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class RawStore:
+    """`root/ab/cd/<sha256>`; written to `root/.tmp/` first, then hard-linked into place (never replacing)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.tmp = self.root / ".tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def has(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def get(self, sha: str) -> bytes | None:
+        try:
+            return self.path(sha).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, data: bytes, sha: str | None = None) -> tuple[str, bool]:
+        """Store `data`; returns (sha256, written) where written is False when it was already there."""
+        sha = sha or sha256_hex(data)
+        final = self.path(sha)
+        if final.is_file():
+            return sha, False
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.tmp / f"{sha}.{uuid.uuid4().hex}.part"
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o444)
+        try:
+            os.link(temp, final)  # atomic, and fails rather than overwrite
+            written = True
+        except FileExistsError:
+            written = False
+        finally:
+            temp.unlink(missing_ok=True)
+        return sha, written
+
+    def clean_temp(self) -> int:
+        """Remove partial files left by an interrupted run (call only while holding the fetch log)."""
+        removed = 0
+        for leftover in self.tmp.glob("*.part"):
+            leftover.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def count(self) -> int:
+        return sum(1 for p in self.root.glob("??/??/*") if p.is_file())
+
+
+@dataclass(frozen=True, slots=True)
+class UrlState:
+    url: str
+    sha256: str | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    size: int | None
+    encoding: str | None
+
+
+class FetchLog:
+    """The DuckDB file that records every fetch. One writer: a second harvest on the same file is refused."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open {self.path} (is another harvest running on it?): {exc}") from None
+        self.con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def start_run(self, sources: list[str]) -> str:
+        run_id = datetime.now().astimezone().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+        self.con.execute(
+            "INSERT INTO harvest_runs VALUES (?, ?, NULL, 'running', ?)", [run_id, datetime.now().astimezone(), sources]
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        self.con.execute(
+            "UPDATE harvest_runs SET finished_at = ?, status = ? WHERE run_id = ?",
+            [datetime.now().astimezone(), status, run_id],
+        )
+
+    def url_states(self) -> dict[str, UrlState]:
+        rows = self.con.execute(
+            "SELECT url, sha256, etag, last_modified, content_type, size, encoding FROM harvest_url_state"
+        ).fetchall()
+        return {row[0]: UrlState(*row) for row in rows}
+
+    def write(self, fetches: list[dict], skips: list[dict]) -> None:
+        """Append rows in one transaction."""
+        if not fetches and not skips:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if fetches:
+                placeholders = ", ".join("?" for _ in FETCH_COLUMNS)
+                self.con.executemany(
+                    f"INSERT INTO harvest_fetches ({', '.join(FETCH_COLUMNS)}) VALUES ({placeholders})",
+                    [[row.get(c) for c in FETCH_COLUMNS] for row in fetches],
+                )
+            if skips:
+                self.con.executemany(
+                    "INSERT INTO harvest_skips VALUES (?, ?, ?, ?, ?, ?)",
+                    [[s["run_id"], s["source_id"], s["url"], s.get("parent_url"), s["reason"], s["seen_at"]] for s in skips],
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def summary(self, run_id: str) -> dict[str, dict[str, int]]:
+        rows = self.con.execute(
+            "SELECT source_id, outcome, count(*) FROM harvest_fetches WHERE run_id = ? GROUP BY ALL", [run_id]
+        ).fetchall()
+        result: dict[str, dict[str, int]] = {}
+        for source_id, outcome, n in rows:
+            result.setdefault(source_id, {"new": 0, "changed": 0, "unchanged": 0, "failed": 0})[outcome] = n
+        return result
