@@ -261,7 +261,8 @@ class Harvest:
                         skip(result.task.source, result.task.url, result.task.parent_url, result.result.error or "")
                     children(result)
                     if self.progress:
-                        self.progress(finished, len(seen), result.task)
+                        known = finished + len(futures) + sum(len(q) for q in queues.values())
+                        self.progress(finished, known, result.task)
                 if rows or skips:
                     if len(rows) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS:
                         log.write(rows, skips)
