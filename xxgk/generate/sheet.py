@@ -14,7 +14,8 @@ XLSX_QUIRKS = {"sheet_per_table", "numbers_as_text"}
 
 
 def render_xlsx(spec: ReportSpec, **quirks: Any) -> bytes:
-    """The report as XLSX: title and part titles in column A, tables with merged cells.
+    """The report as XLSX: title, part titles and prose in column A, each table between blank rows,
+    merged cells as merged ranges.
 
     Quirks: sheet_per_table [False] puts tables 二, 三, 四 on sheets of their own (the first
     sheet keeps the title and the prose); numbers_as_text [False] stores figures as text cells;
@@ -38,7 +39,7 @@ def render_xlsx(spec: ReportSpec, **quirks: Any) -> bytes:
             target = wb.create_sheet({"t2": "主动公开", "t3": "依申请公开", "t4": "复议诉讼"}[block.name])
             _table(target, block, 1, as_text)
         else:
-            row = _table(ws, block, row, as_text) + 1
+            row = _table(ws, block, row + 1, as_text) + 1  # a blank row above and below
     ws.column_dimensions["A"].width = 12
     buf = io.BytesIO()
     wb.save(buf)
