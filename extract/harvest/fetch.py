@@ -485,7 +485,7 @@ class Fetcher:
                     if declared and declared.isdigit() and int(declared) > max_bytes:
                         raise FetchFailure(f"response too large: Content-Length {declared} > limit {max_bytes}")
                     chunks, size = [], 0
-                    for chunk in response.iter_bytes(65536):
+                    for chunk in response.iter_bytes():
                         size += len(chunk)
                         if size > max_bytes:
                             raise FetchFailure(f"response too large: more than {max_bytes} bytes")

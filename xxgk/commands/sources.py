@@ -55,5 +55,9 @@ def check(file: str) -> None:
             _politeness(source),
         )
     console.print(table)
+    for source in registry.sources:
+        if source.enabled:
+            for url in source.start_urls:
+                console.print(f"would crawl {source.id}: {url}", soft_wrap=True, highlight=False, markup=False)
     enabled = sum(s.enabled for s in registry.sources)
     console.print(f"valid: {enabled} source(s) would be crawled")
