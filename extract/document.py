@@ -8,6 +8,7 @@ a paragraph of text. Nothing here knows the report template; that is `transform/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(slots=True)
@@ -25,7 +26,7 @@ class Cell:
         return self.row <= row < self.row + self.rowspan and self.col <= col < self.col + self.colspan
 
 
-@dataclass(slots=True)
+@dataclass
 class Table:
     """A table as printed: cells placed on a grid, merged cells spanning several grid positions.
 
@@ -36,11 +37,12 @@ class Table:
     index: int = 0
     page: int | None = None
 
-    @property
+    # Tables are not changed once read: their shape is computed once.
+    @cached_property
     def n_rows(self) -> int:
         return max((c.row + c.rowspan for c in self.cells), default=0)
 
-    @property
+    @cached_property
     def n_cols(self) -> int:
         return max((c.col + c.colspan for c in self.cells), default=0)
 
@@ -53,9 +55,11 @@ class Table:
             row.sort(key=lambda c: c.col)
         return by_row
 
+    @cached_property
     def grid(self) -> list[list[Cell | None]]:
         """Every grid position with the cell that covers it (None where nothing was printed)."""
-        grid: list[list[Cell | None]] = [[None] * self.n_cols for _ in range(self.n_rows)]
+        width = self.n_cols
+        grid: list[list[Cell | None]] = [[None] * width for _ in range(self.n_rows)]
         for cell in self.cells:
             for r in range(cell.row, cell.row + cell.rowspan):
                 for c in range(cell.col, cell.col + cell.colspan):

@@ -14,6 +14,21 @@ from extract.document import Cell, Paragraph, RawDocument, ReadError, Table
 from extract.settings import Limits
 from extract.zipguard import open_checked
 
+# Qualified tag names, resolved once.
+W_P = qn("w:p")
+W_T = qn("w:t")
+W_BR = qn("w:br")
+W_TAB = qn("w:tab")
+W_TBL = qn("w:tbl")
+W_TR = qn("w:tr")
+W_TC = qn("w:tc")
+W_TC_PR = qn("w:tcPr")
+W_TR_PR = qn("w:trPr")
+W_GRID_BEFORE = qn("w:gridBefore")
+W_GRID_SPAN = qn("w:gridSpan")
+W_V_MERGE = qn("w:vMerge")
+W_VAL = qn("w:val")
+
 
 def read(data: bytes, limits: Limits) -> RawDocument:
     open_checked(data, limits, "DOCX")
@@ -23,11 +38,11 @@ def read(data: bytes, limits: Limits) -> RawDocument:
         raise ReadError("damaged or truncated DOCX: it cannot be opened as a Word document") from exc
     blocks: list = []
     for child in document.element.body.iterchildren():
-        if child.tag == qn("w:p"):
+        if child.tag == W_P:
             text = _text(child)
             if text.strip():
                 blocks.append(Paragraph(text.strip()))
-        elif child.tag == qn("w:tbl"):
+        elif child.tag == W_TBL:
             table = _table(child, 1 + sum(isinstance(b, Table) for b in blocks))
             if table.cells:
                 blocks.append(table)
@@ -38,14 +53,14 @@ def read(data: bytes, limits: Limits) -> RawDocument:
 def _text(element) -> str:
     """A paragraph's or cell's text, line breaks kept, nested tables flattened."""
     parts = []
-    for node in element.iter(qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:p")):
-        if node.tag == qn("w:t"):
+    for node in element.iter(W_T, W_BR, W_TAB, W_P):
+        if node.tag == W_T:
             parts.append(node.text or "")
-        elif node.tag == qn("w:br"):
+        elif node.tag == W_BR:
             parts.append("\n")
-        elif node.tag == qn("w:tab"):
+        elif node.tag == W_TAB:
             parts.append(" ")
-        elif node.tag == qn("w:p") and parts:
+        elif node.tag == W_P and parts:
             parts.append("\n")
     return "".join(parts).strip()
 
@@ -53,23 +68,23 @@ def _text(element) -> str:
 def _table(tbl, index: int) -> Table:
     cells: list[Cell] = []
     open_above: dict[int, Cell] = {}  # grid column -> the cell a vMerge continues
-    for r, tr in enumerate(tbl.iterchildren(qn("w:tr"))):
+    for r, tr in enumerate(tbl.iterchildren(W_TR)):
         c = 0
-        trPr = tr.find(qn("w:trPr"))
+        trPr = tr.find(W_TR_PR)
         if trPr is not None:
-            before = trPr.find(qn("w:gridBefore"))
+            before = trPr.find(W_GRID_BEFORE)
             if before is not None:
-                c += int(before.get(qn("w:val"), "0") or 0)
-        for tc in tr.iterchildren(qn("w:tc")):
-            tcPr = tc.find(qn("w:tcPr"))
+                c += int(before.get(W_VAL, "0") or 0)
+        for tc in tr.iterchildren(W_TC):
+            tcPr = tc.find(W_TC_PR)
             span, merge = 1, None
             if tcPr is not None:
-                grid_span = tcPr.find(qn("w:gridSpan"))
+                grid_span = tcPr.find(W_GRID_SPAN)
                 if grid_span is not None:
-                    span = max(1, int(grid_span.get(qn("w:val"), "1") or 1))
-                v_merge = tcPr.find(qn("w:vMerge"))
+                    span = max(1, int(grid_span.get(W_VAL, "1") or 1))
+                v_merge = tcPr.find(W_V_MERGE)
                 if v_merge is not None:
-                    merge = v_merge.get(qn("w:val"), "continue")
+                    merge = v_merge.get(W_VAL, "continue")
             if merge == "continue" and c in open_above:
                 open_above[c].rowspan = r - open_above[c].row + 1
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
@@ -62,21 +62,22 @@ def _damaged(exc: Exception) -> str:
 
 
 def _read_page(page, number: int, earlier: list) -> tuple[list, str]:
-    if not page.chars:
+    chars = page.chars
+    if not chars:
         return [], ""
-    found = page.find_tables()
+    found = page.find_tables() if (page.lines or page.rects or page.curves) else []
     placed: list[tuple[float, object]] = []
     index = 1 + sum(isinstance(b, Table) for b in earlier)
+    inside: set[int] = set()
     for table in found:
-        converted = _table(table, number, index)
+        converted, used = _table(table, chars, number, index)
+        inside |= used
         if converted.cells:
             placed.append((table.bbox[1], converted))
             index += 1
-    outside = page
-    for table in found:
-        outside = outside.outside_bbox(table.bbox)
-    lines = outside.extract_text_lines(return_chars=False)
-    for line in lines:
+    # One pass over the characters for the text outside the tables (cheaper than outside_bbox).
+    outside = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in inside) if inside else page
+    for line in outside.extract_text_lines(return_chars=False):
         text = line["text"]
         cells = row_cells(text)
         if cells:
@@ -96,22 +97,58 @@ def _read_page(page, number: int, earlier: list) -> tuple[list, str]:
     return blocks, page_text
 
 
-def _table(table, page: int, index: int) -> Table:
-    """pdfplumber's table with each cell's row/column span recovered from its box."""
+def _table(table, chars: list[dict], page: int, index: int) -> tuple[Table, set[int]]:
+    """pdfplumber's table with each cell's span recovered from its box, and each cell's text
+    assembled from the characters whose centre falls in it (one pass over the characters)."""
     boxes = [box for row in table.rows for box in row.cells if box is not None]
     xs = sorted({round(b[0], 1) for b in boxes})
     ys = sorted({round(b[1], 1) for b in boxes})
-    texts = table.extract()
-    cells = []
-    for r, row in enumerate(table.rows):
-        for c, box in enumerate(row.cells):
-            if box is None:
-                continue
-            text = texts[r][c] if r < len(texts) and c < len(texts[r]) else ""
-            x0, top, x1, bottom = (round(v, 1) for v in box)
-            col = bisect_left(xs, x0)
-            row_i = bisect_left(ys, top)
-            colspan = max(1, sum(1 for x in xs if x0 <= x < x1 - 0.5))
-            rowspan = max(1, sum(1 for y in ys if top <= y < bottom - 0.5))
-            cells.append(Cell(text or "", row_i, col, rowspan, colspan, page))
-    return Table(cells=cells, index=index, page=page)
+    cells: list[Cell] = []
+    by_position: dict[tuple[int, int], int] = {}
+    for box in boxes:
+        x0, top, x1, bottom = (round(v, 1) for v in box)
+        col, row_i = bisect_left(xs, x0), bisect_left(ys, top)
+        colspan = max(1, sum(1 for x in xs if x0 <= x < x1 - 0.5))
+        rowspan = max(1, sum(1 for y in ys if top <= y < bottom - 0.5))
+        for dr in range(rowspan):
+            for dc in range(colspan):
+                by_position[(row_i + dr, col + dc)] = len(cells)
+        cells.append(Cell("", row_i, col, rowspan, colspan, page))
+    x0, top, x1, bottom = table.bbox
+    members: list[list[dict]] = [[] for _ in cells]
+    used: set[int] = set()
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+            continue
+        used.add(id(ch))
+        slot = by_position.get((bisect_right(ys, cy) - 1, bisect_right(xs, cx) - 1))
+        if slot is not None:
+            members[slot].append(ch)
+    for cell, cell_chars in zip(cells, members):
+        cell.text = _text_of(cell_chars)
+    return Table(cells=cells, index=index, page=page), used
+
+
+def _text_of(chars: list[dict]) -> str:
+    """Characters into lines (top to bottom) of words (a gap wider than a third of a character
+    separates two words, so that "0  0" stays two numbers)."""
+    if not chars:
+        return ""
+    chars = sorted(chars, key=lambda c: (round(c["top"]), c["x0"]))
+    lines: list[list[dict]] = []
+    for ch in chars:
+        if lines and abs(ch["top"] - lines[-1][-1]["top"]) < max(ch["size"], 1) * 0.5:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+    out = []
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+        text = line[0]["text"]
+        for prev, ch in zip(line, line[1:]):
+            if ch["x0"] - prev["x1"] > max(ch["size"], 1) / 3:
+                text += " "
+            text += ch["text"]
+        out.append(text.strip())
+    return "\n".join(out).strip()

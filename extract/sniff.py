@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import zipfile
 
@@ -69,13 +70,10 @@ def _looks_like_text(head: bytes) -> bool:
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            text = head.decode(encoding)
+            # Incremental: the sample may end inside a multi-byte character.
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
         except UnicodeDecodeError:
-            # The sample may end inside a multi-byte character.
-            try:
-                text = head[:-3].decode(encoding)
-            except UnicodeDecodeError:
-                continue
+            continue
         printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
         return printable >= 0.95 * max(len(text), 1)
     return False

@@ -298,6 +298,7 @@ class T3Reader(_Reader):
         groups = tpl.layout()["t3_groups"]
         group = None
         lines = []
+        before = ""  # the label of a row without values just above: the first line of a wrapped label
         for row in self.rows:
             label = row.label
             for g in groups:
@@ -305,9 +306,15 @@ class T3Reader(_Reader):
                     group = g["key"]
             if "本年度办理结果" in label:
                 group = None if not any(_matches(label, g["match"]) for g in groups) else group
-            if not row.slots or (not label and len(row.slots) < 4):
-                continue  # a header row, or a stray number between pages (a page number)
+            if not row.slots:
+                before = label
+                continue
+            if not label and len(row.slots) < 4:
+                continue  # a stray number between pages (a page number)
             key, by_number = self._identify(label, group, rows, groups)
+            if key is None and before:
+                key, by_number = self._identify(before + label, group, rows, groups)
+            before = ""
             if key is None and all(s.value.kind == "blank" for s in row.slots):
                 continue  # a header row with empty cells
             if key and "." not in key and key not in ("other",) and key not in ("new", "carried_over"):
@@ -316,7 +323,7 @@ class T3Reader(_Reader):
         return lines
 
     def _identify(self, label: str, group: str | None, rows: list[dict], groups: list[dict]) -> tuple[str | None, bool]:
-        if not label:
+        if not label or _is_header(label):
             return None, False
         item = _strip_group(label, groups)
         # Sub-rows of the current group first: their words recur elsewhere (不补正, 其他).
@@ -409,7 +416,7 @@ class T3Reader(_Reader):
             table = row.table
             if table is None or row.slots or table.n_cols in positions:
                 continue
-            grid = table.grid()
+            grid = table.grid
             cols: dict[str, int] = {}
             for r in range(min(len(grid), row.grid_row + 3)):
                 for c, cell in enumerate(grid[r]):
@@ -445,7 +452,7 @@ class T3Reader(_Reader):
             self.put(k, value, slot, row.label)
 
     def _by_position(self, row: Row, cols: list[int]) -> Placed | None:
-        grid = row.table.grid()
+        grid = row.table.grid
         cells = [grid[row.grid_row][c] for c in cols]
         slots = []
         for cell in cells:
@@ -460,6 +467,11 @@ class T3Reader(_Reader):
         if sum(c is not None and c.row == row.grid_row for c in cells) == 0:
             return None
         return Placed([s.value for s in slots], slots)
+
+
+def _is_header(label: str) -> bool:
+    """The column header of table 三 (自然人 … 总计) is no data row, whatever cells it has."""
+    return "自然人" in label or "申请人情况" in label or ("商业企业" in label and "科研机构" in label)
 
 
 def _strip_group(label: str, groups: list[dict]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # What a printed value may look like once normalised: a signed number with an optional unit.
 _NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|元|件|个|项|次|条|%)?$")
@@ -30,6 +31,7 @@ BLANK = CellValue("blank", 0)
 TEXT = CellValue("text")
 
 
+@lru_cache(maxsize=8192)  # cells repeat ("0" most of all); the answer depends on the text only
 def read_cell(text: str | None) -> CellValue:
     if text is None:
         return BLANK
