@@ -1,0 +1,28 @@
+"""Every command of the CLI is documented in the README (as sqlite-utils does)."""
+
+from __future__ import annotations
+
+import click
+
+from conftest import REPO
+from xxgk.cli import cli
+
+
+def _commands(group: click.Group, prefix: str = "xxgk") -> list[str]:
+    names = []
+    for name, command in group.commands.items():
+        names.append(f"{prefix} {name}")
+        if isinstance(command, click.Group):
+            names.extend(_commands(command, f"{prefix} {name}"))
+    return names
+
+
+def test_every_command_is_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in _commands(cli) if name not in readme]
+    assert not missing, f"commands not documented in README.md: {missing}"
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), f"xxgk {name} has no help text"
