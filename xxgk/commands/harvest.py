@@ -58,13 +58,14 @@ def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress
         return
 
     stop = threading.Event()
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
 
     def on_term(signum, frame):  # kill: stop like Ctrl-C, keeping what was fetched
         raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     progress = Progress(
         TextColumn("[bold]harvest[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), console=console, disable=no_progress, transient=False,
@@ -85,5 +86,6 @@ def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress
         raise SystemExit(1) from None
     finally:
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
     console.print(summary_table(report))

@@ -108,6 +108,7 @@ class Portal:
         self.hits: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.latency = 0.0  # seconds added before every response (a slow portal)
         self._server = _Server((host, port), _Handler)
         self._server.portal = self
         bound_host, bound_port = self._server.server_address[:2]
@@ -198,6 +199,8 @@ class Portal:
         h.wfile.write(body)
 
     def _respond(self, h: _Handler, document: PortalDocument | None, fault: Fault | None, hit: int) -> None:
+        if self.latency:
+            time.sleep(self.latency)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
