@@ -8,7 +8,7 @@ harvester's own database and is not a migration.)
 from __future__ import annotations
 
 import re
-from importlib import resources
+from pathlib import Path
 
 import duckdb
 
@@ -17,7 +17,7 @@ MIGRATION = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every migration, in order."""
-    folder = resources.files("warehouse").joinpath("sql")
+    folder = Path(__file__).with_name("sql")
     out = []
     for entry in folder.iterdir():
         m = MIGRATION.match(entry.name)

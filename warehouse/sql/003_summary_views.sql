@@ -110,8 +110,9 @@ FROM v_reports r
 LEFT JOIN figures_wide w USING (report_id)
 WHERE r.is_current AND r.region_code IS NOT NULL AND r.year IS NOT NULL;
 
--- Per county (identity code) and year: sums, counts and rates.
-CREATE OR REPLACE VIEW v_county_year_sums AS
+-- Per county (identity code) and year: sums and counts, computed from the reports. The load
+-- materialises it into the table county_year_sums (refresh_summaries), which the summaries read.
+CREATE OR REPLACE VIEW v_county_year_live AS
 WITH m AS (
     SELECT *,
            status <> 'failed' AND (NOT is_summary OR count(*) FILTER (WHERE NOT is_summary AND status <> 'failed')
@@ -200,6 +201,8 @@ FROM (
 ) s
 LEFT JOIN missing x USING (county, year);
 
+CREATE TABLE county_year_sums AS SELECT * FROM v_county_year_live LIMIT 0;
+
 CREATE OR REPLACE VIEW v_county_year AS
 SELECT 'county' AS level, s.county AS code, g.name, s.county, g.name AS county_name, g.city, c.name AS city_name,
        g.province, p.name AS province_name, s.* EXCLUDE (county),
@@ -207,7 +210,7 @@ SELECT 'county' AS level, s.county AS code, g.name, s.county, g.name AS county_n
     review_corrected / nullif(review_total - coalesce(review_pending, 0), 0) AS review_correction_rate,
     (coalesce(suit_direct_corrected, 0) + coalesce(suit_after_review_corrected, 0)) / nullif(coalesce(suit_direct_total, 0) + coalesce(suit_after_review_total, 0) - coalesce(suit_direct_pending, 0) - coalesce(suit_after_review_pending, 0), 0) AS litigation_correction_rate,
     (coalesce(review_corrected, 0) + coalesce(suit_direct_corrected, 0) + coalesce(suit_after_review_corrected, 0)) / nullif(coalesce(review_total, 0) + coalesce(suit_direct_total, 0) + coalesce(suit_after_review_total, 0) - coalesce(review_pending, 0) - coalesce(suit_direct_pending, 0) - coalesce(suit_after_review_pending, 0), 0) AS correction_rate
-FROM v_county_year_sums s
+FROM county_year_sums s
 LEFT JOIN regions g ON g.code = s.county
 LEFT JOIN regions c ON c.code = g.city
 LEFT JOIN regions p ON p.code = g.province;
@@ -279,7 +282,7 @@ SELECT CASE WHEN GROUPING(city) = 0 THEN 'city' ELSE 'province' END AS level,
         sum(suit_after_review_other) AS suit_after_review_other,
         sum(suit_after_review_pending) AS suit_after_review_pending,
         sum(suit_after_review_total) AS suit_after_review_total
-FROM (SELECT s.*, g.city, g.province FROM v_county_year_sums s JOIN regions g ON g.code = s.county)
+FROM (SELECT s.*, g.city, g.province FROM county_year_sums s JOIN regions g ON g.code = s.county)
 GROUP BY GROUPING SETS ((province, city, year), (province, year))
 HAVING GROUPING(city) = 1 OR city IS NOT NULL;
 
