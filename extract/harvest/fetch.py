@@ -454,6 +454,17 @@ class Fetcher:
                 return self._request_once(url, source, conditional, max_bytes, result)
         raise AssertionError("unreachable")
 
+    @staticmethod
+    def _drain(response: httpx.Response, limit: int = 65536) -> None:
+        read = 0
+        try:
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read > limit:
+                    return
+        except httpx.HTTPError:
+            pass
+
     def _request_once(self, url: str, source: Source, conditional: Conditional | None, max_bytes: int,
                       result: FetchResult) -> tuple[int, dict[str, str], bytes | None]:
         politeness = source.politeness
@@ -475,6 +486,8 @@ class Fetcher:
                 with self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
                     status = response.status_code
                     response_headers = {k.lower(): v for k, v in response.headers.items()}
+                    if status != 200:
+                        self._drain(response)  # lets the connection be reused
                     if status == 429 or 500 <= status <= 599:
                         raise Retryable(f"HTTP {status}", _retry_after(response_headers.get("retry-after")), status)
                     if status != 200:
