@@ -177,25 +177,20 @@ def place(name: str, region_hint: str | None = None, source_id: str | None = Non
         else:
             note = "no region in the name and no registry region"
 
-    kind = classify(name)
+    ov = (overrides or {}).get(name)
+    if ov and ov.region:
+        region, placement, note, candidates = identity(ov.region), "override", ov.note, []
+    kind = (ov.kind if ov and ov.kind else None) or classify(name)
     name_key = p.rest or name
     if p.counties is None and p.city is None and len(name_key) > 3 and name_key[0] in "县区旗":
         name_key = name_key[1:]  # 县教育局 on the county's own portal is its 教育局
     if kind == "government" and region is None:
         name_key = name  # 朝阳区人民政府 unplaced must not merge with every other 人民政府
     is_summary, basis = False, None
-    if kind == "government" and region and regs.get(region) and regs[region].level == "county":
+    if kind == "government" and region and regs.get(region) and regs[region].level == "county" and \
+            _GOVERNMENT.match(p.rest or ""):
         is_summary, basis = True, "rule: the county government's report is the county-wide summary"
-
-    ov = (overrides or {}).get(name)
-    if ov:
-        if ov.region:
-            region, placement, note, candidates = identity(ov.region), "override", ov.note, []
-        if ov.kind:
-            kind = ov.kind
-        if ov.is_summary is not None:
-            is_summary, basis = ov.is_summary, f"override{': ' + ov.note if ov.note else ''}"
-        elif kind != "government":
-            is_summary, basis = False, None
+    if ov and ov.is_summary is not None:
+        is_summary, basis = ov.is_summary, f"override{': ' + ov.note if ov.note else ''}"
     agency_id = f"{region}:{name_key}" if region else f"?:{name}"
     return Agency(agency_id, name, name_key, region, kind, is_summary, basis, placement, note, candidates, source_id)

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -148,6 +148,12 @@ def _load(con, records, docs, region_code, source_id, corrections) -> LoadResult
             result.unchanged += 1
     result.new, result.changed = len(new), len(changed)
 
+    def _date(v):
+        return date.fromisoformat(v[:10]) if isinstance(v, str) else v
+
+    def _time(v):
+        return datetime.fromisoformat(v) if isinstance(v, str) else v
+
     # Documents (metadata from the harvest fills what is unknown; the same facts change nothing).
     doc_rows = []
     for sha, rec, *_ in [*new, *changed]:
@@ -156,7 +162,7 @@ def _load(con, records, docs, region_code, source_id, corrections) -> LoadResult
             "sha256": sha, "path": d.get("path") or rec.get("path"), "url": d.get("url"),
             "format": d.get("format") or rec.get("format"), "source_id": d.get("source_id") or source_id,
             "region_code": d.get("region_code") or region_code, "title": d.get("title"),
-            "published_on": d.get("published_on"), "fetched_at": d.get("fetched_at"), "size": d.get("size"),
+            "published_on": _date(d.get("published_on")), "fetched_at": _time(d.get("fetched_at")), "size": d.get("size"),
             "first_loaded_at": now,
         })
     if doc_rows:
@@ -401,6 +407,7 @@ def refresh(con, touched: set[int], rewide: set[int] = frozenset(), versions: bo
             SELECT agency_id, arg_max(agency_name, year) AS agency_name FROM reports
             WHERE agency_id IS NOT NULL AND agency_name IS NOT NULL GROUP BY agency_id) x
         WHERE a.agency_id = x.agency_id AND a.name <> x.agency_name""")
+    con.execute("DELETE FROM agencies WHERE agency_id NOT IN (SELECT agency_id FROM reports WHERE agency_id IS NOT NULL)")
     checks.check_reports(con, "_touched")
     checks.check_across(con)
     con.execute("DROP TABLE IF EXISTS _touched")
