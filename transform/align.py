@@ -57,6 +57,12 @@ class Row:
     def label(self) -> str:
         return tpl.normalize("".join(self.labels))
 
+    @property
+    def last_label(self) -> str:
+        """The label cell nearest the values: in a flattened table the paragraphs before a row's
+        values include headings and headers, and only the last one names the row."""
+        return tpl.normalize(self.labels[-1]) if self.labels else ""
+
 
 def logical_rows(document: RawDocument) -> list[Row]:
     rows: list[Row] = []
@@ -301,17 +307,23 @@ class T3Reader(_Reader):
         before = ""  # the label of a row without values just above: the first line of a wrapped label
         for row in self.rows:
             label = row.label
-            for g in groups:
-                if _matches(label, g["match"]):
-                    group = g["key"]
-            if "本年度办理结果" in label:
-                group = None if not any(_matches(label, g["match"]) for g in groups) else group
+            for part in row.labels:
+                part = tpl.normalize(part)
+                if "本年度办理结果" in part:
+                    group = None
+                for g in groups:
+                    if _matches(part, g["match"]):
+                        group = g["key"]
             if not row.slots:
                 before = label
                 continue
             if not label and len(row.slots) < 4:
                 continue  # a stray number between pages (a page number)
-            key, by_number = self._identify(label, group, rows, groups)
+            if _is_header_row(row):
+                continue
+            key, by_number = self._identify(row.last_label, group, rows, groups)
+            if key is None and len(row.labels) > 1:
+                key, by_number = self._identify(label, group, rows, groups)
             if key is None and before:
                 key, by_number = self._identify(before + label, group, rows, groups)
             before = ""
@@ -414,22 +426,11 @@ class T3Reader(_Reader):
         columns = tpl.layout()["t3_columns"]
         for row in self.rows:
             table = row.table
-            if table is None or row.slots or table.n_cols in positions:
+            if table is None or table.n_cols in positions or any(s.value.kind != "blank" for s in row.slots):
                 continue
-            grid = table.grid
-            cols: dict[str, int] = {}
-            for r in range(min(len(grid), row.grid_row + 3)):
-                for c, cell in enumerate(grid[r]):
-                    if cell is None or cell.colspan > 1:
-                        continue
-                    text = tpl.normalize(cell.text)
-                    for col in columns:
-                        if col["key"] not in cols and text in col["match"] + [col["label"]]:
-                            cols[col["key"]] = c
-            if len(cols) == N_T3:
-                ordered = [cols[k] for k in tpl.t3_columns()]
-                if ordered == sorted(ordered) and len(set(ordered)) == N_T3:
-                    positions[table.n_cols] = ordered
+            cols = header_columns(table, range(row.grid_row, min(table.n_rows, row.grid_row + 3)), columns)
+            if cols:
+                positions[table.n_cols] = cols
         return positions
 
     def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
@@ -437,7 +438,7 @@ class T3Reader(_Reader):
         placed = None
         table = row.table
         if table is not None and table.n_cols in columns and row.grid_row is not None:
-            placed = self._by_position(row, columns[table.n_cols])
+            placed = read_positions(row, columns[table.n_cols])
         if placed is None:
             placed = reconcile(row.slots, N_T3)
         cols = tpl.t3_columns()
@@ -451,27 +452,61 @@ class T3Reader(_Reader):
         for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T3):
             self.put(k, value, slot, row.label)
 
-    def _by_position(self, row: Row, cols: list[int]) -> Placed | None:
-        grid = row.table.grid
-        cells = [grid[row.grid_row][c] for c in cols]
-        slots = []
-        for cell in cells:
-            if cell is not None and cell.row != row.grid_row and cell.rowspan == 1:
-                return None
-            value = read_cell(cell.text if cell is not None else None)
-            if not value.is_value or value.kind == "multi":
-                return None
-            if cell is not None and cell.colspan > 1 and value.kind == "number":
-                return None  # one number across two columns: which one is it?
-            slots.append(Slot(cell, value, row.table.index))
-        if sum(c is not None and c.row == row.grid_row for c in cells) == 0:
+
+def header_columns(table: Table, rows: range, columns: list[dict]) -> list[int] | None:
+    """The grid column of each expected column label, found in the given header rows; None
+    unless every label is found, once, left to right."""
+    grid = table.grid
+    found: dict[str, int] = {}
+    for r in rows:
+        for c, cell in enumerate(grid[r]):
+            if cell is None or cell.colspan > 1 and len(columns) > 1 and cell.row != r:
+                continue
+            text = tpl.normalize(cell.text)
+            for col in columns:
+                names = col.get("match", []) + [tpl.normalize(col["label"])]
+                if col["key"] not in found and text in names:
+                    found[col["key"]] = c
+                    break
+    if len(found) != len(columns):
+        return None
+    ordered = [found[col["key"]] for col in columns]
+    if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
+        return None
+    return ordered
+
+
+def read_positions(row: Row, cols: list[int]) -> Placed | None:
+    """A row's values read at the header's grid columns; None when the grid does not allow it
+    (a label or several numbers where a value should be, one number across two columns)."""
+    grid = row.table.grid
+    cells = [grid[row.grid_row][c] for c in cols]
+    slots = []
+    for cell in cells:
+        if cell is not None and cell.row != row.grid_row and cell.rowspan == 1:
             return None
-        return Placed([s.value for s in slots], slots)
+        value = read_cell(cell.text if cell is not None else None)
+        if not value.is_value or value.kind == "multi":
+            return None
+        if cell is not None and value.kind == "number" and sum(cell.col <= c < cell.col + cell.colspan for c in cols) > 1:
+            return None  # one number across two columns: which one is it?
+        slots.append(Slot(cell, value, row.table.index))
+    if not any(c is not None and c.row == row.grid_row for c in cells):
+        return None
+    return Placed([s.value for s in slots], slots)
 
 
 def _is_header(label: str) -> bool:
     """The column header of table 三 (自然人 … 总计) is no data row, whatever cells it has."""
     return "自然人" in label or "申请人情况" in label or ("商业企业" in label and "科研机构" in label)
+
+
+def _is_header_row(row: Row) -> bool:
+    """A row of column labels (自然人 | 法人或其他组织 | 总计), even when its last label alone
+    would read as a data row (总计)."""
+    names = {tpl.normalize(c["label"]) for c in tpl.layout()["t3_columns"]} | {"法人或其他组织", "申请人情况"}
+    labels = [tpl.normalize(x) for x in row.labels]
+    return _is_header(row.last_label) or (row.last_label in names and sum(x in names for x in labels) >= 2)
 
 
 def _strip_group(label: str, groups: list[dict]) -> str:
@@ -497,9 +532,7 @@ class T4Reader(_Reader):
     def read(self) -> None:
         groups, columns = tpl.t4_groups(), tpl.t4_columns()
         keys = [f"t4.{g}.{c}" for g in groups for c in columns]
-        for row in self.rows:
-            if len(row.slots) < N_T4 or row.labels and not _mentions_t4(row.label):
-                continue
+        for row in self._data_rows():
             placed = reconcile(row.slots, N_T4)
             if placed.values is None:
                 self.issue("extractor.cells_ambiguous", f"table 四: {len(row.slots)} value cells for {N_T4} columns; not placed", keys)
@@ -510,6 +543,21 @@ class T4Reader(_Reader):
         if self._read_transposed(groups, columns):
             return
         self.issue("extractor.table_missing", "table 四 (行政复议、行政诉讼) was not found; its figures are null", keys)
+
+    def _data_rows(self) -> list[Row]:
+        """The row of 15 figures: the first wide row after the header (维持 … 总计), blank or not
+        (a blank row prints 15 zeros); in a flattened table the header and the figures are one
+        row; without a header, the first wide row that prints a number."""
+        header = None
+        for i, row in enumerate(self.rows):
+            if _is_t4_header(row.label):
+                if len(row.slots) >= N_T4:
+                    return [row]
+                header = i
+        if header is not None:
+            return [r for r in self.rows[header + 1:] if len(r.slots) >= N_T4][:1]
+        return [r for r in self.rows if len(r.slots) >= N_T4 and (not r.labels or _mentions_t4(r.label))
+                and any(s.value.kind == "number" for s in r.slots)][:1]
 
     def _read_transposed(self, groups: list[str], columns: list[str]) -> bool:
         """Some reports print one row per group (行政复议 / 未经复议直接起诉 / 复议后起诉) of five cells."""
@@ -526,6 +574,10 @@ class T4Reader(_Reader):
                     found += 1
                     break
         return found == len(groups)
+
+
+def _is_t4_header(label: str) -> bool:
+    return "维持" in label and "纠正" in label
 
 
 def _mentions_t4(label: str) -> bool:
@@ -549,7 +601,12 @@ class T2Reader(_Reader):
                 if row is None:
                     continue
                 found.add(spec["key"])
-                placed = reconcile(row.slots, n)
+                placed = None
+                if row.table is not None and row.grid_row is not None:
+                    above = range(max(0, row.grid_row - 4), row.grid_row)
+                    cols = header_columns(row.table, above, section["columns"])
+                    placed = read_positions(row, cols) if cols else None
+                placed = placed or reconcile(row.slots, n)
                 if placed.values is None:
                     self.issue("extractor.cells_ambiguous", f"table 二, row {row.label!r}: {len(row.slots)} value cells for {n} columns; not placed", keys)
                     continue
@@ -565,7 +622,8 @@ class T2Reader(_Reader):
         for row in self.rows:
             if not row.slots:
                 continue
-            label = re.sub(r"^[(（]?[一二三四五六七八九\d]+[)）、.]?", "", row.label)
-            if label in aliases or row.label in aliases:
+            last = row.last_label
+            label = re.sub(r"^[(（]?[一二三四五六七八九\d]+[)）、.]?", "", last)
+            if label in aliases or last in aliases:
                 return row
         return None
