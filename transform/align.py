@@ -520,7 +520,7 @@ def _strip_group(label: str, groups: list[dict]) -> str:
 
 
 def _item_number(item: str) -> int | None:
-    match = re.match(r"^(\d)[.、．]", item)
+    match = re.match(r"^\(?(\d)[).、．]", item)  # 1. / 1、/ (1) / （1） once folded
     return int(match.group(1)) if match else None
 
 
