@@ -20,6 +20,23 @@ from transform.findings import status_of
 log = logging.getLogger(__name__)
 
 
+def _extractor_version() -> str:
+    """A fingerprint of the code and template data that turn bytes into figures: cached
+    extraction records are reused only while it is unchanged."""
+    digest = hashlib.sha256()
+    roots = [Path(__file__).resolve().parent.parent / "extract", Path(__file__).resolve().parent.parent / "transform"]
+    for root in roots:
+        for path in sorted(root.glob("*")):
+            if path.suffix in (".py", ".yaml", ".csv") and path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+EXTRACTOR_VERSION = _extractor_version()
+
+
 def _record(path: str, data: bytes, fmt: str) -> dict[str, Any]:
     return {
         "path": path,

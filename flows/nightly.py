@@ -1,0 +1,202 @@
+"""The nightly job as Prefect flows: harvest → extract → load → summarize, and `nightly` chaining
+them. Each flow also runs on its own (`xxgk nightly --only-step`, or from Python).
+
+Data folder layout (DIR):
+    raw/ab/cd/<sha256>                     the harvested documents (immutable, content-addressed)
+    harvest.duckdb                         the fetch log
+    extracted/<extractor>/<sha256>.json    one extraction record per document and extractor version
+    warehouse.duckdb                       the published warehouse (atomic replace)
+    corrections.jsonl                      reviewers' decisions
+
+Extraction is keyed by sha256: a document is extracted once per extractor version, so a night
+with nothing new extracts nothing. A document that cannot be read becomes a `failed` record and
+never fails the flow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from prefect import flow, get_run_logger, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extract.harvest.registry import load_registry
+from extract.harvest.run import harvest as run_harvest
+from extract.harvest.store import RawStore
+from xxgk.extraction import EXTRACTOR_VERSION, extract_bytes
+
+BATCH = 16  # documents per extraction task: enough work per task to outweigh Prefect's overhead
+
+
+def extracted_dir(data_dir: str | os.PathLike) -> Path:
+    return Path(data_dir) / "extracted" / EXTRACTOR_VERSION
+
+
+# ------------------------------------------------------------------------------------ harvest
+
+
+@task(name="harvest sources", retries=2, retry_delay_seconds=30)
+def harvest_task(sources_file: str, data_dir: str, only: list[str] | None = None) -> dict[str, dict[str, int]]:
+    registry = load_registry(sources_file)
+    report = run_harvest(registry.select(tuple(only or ())), data_dir)
+    return {source: dataclasses.asdict(counts) for source, counts in report.counts.items()}
+
+
+@flow(name="harvest", log_prints=True)
+def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None) -> dict:
+    """Fetch new and changed documents of every source into the raw store."""
+    counts = harvest_task(sources_file, data_dir, only)
+    for source, c in counts.items():
+        print(f"{source}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
+    return counts
+
+
+# ------------------------------------------------------------------------------------ extract
+
+
+def harvested_documents(data_dir: str | os.PathLike) -> list[str]:
+    """sha256 of every document the harvest stored (listing pages excluded)."""
+    log = Path(data_dir) / "harvest.duckdb"
+    if not log.exists():
+        return []
+    con = duckdb.connect(str(log), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT sha256 FROM harvest_fetches WHERE sha256 IS NOT NULL AND kind <> 'listing' "
+            "AND outcome <> 'failed' ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [r[0] for r in rows]
+
+
+def pending_documents(data_dir: str | os.PathLike) -> list[str]:
+    done = extracted_dir(data_dir)
+    return [sha for sha in harvested_documents(data_dir) if not (done / f"{sha}.json").exists()]
+
+
+@task(name="extract documents", retries=1, retry_delay_seconds=5)
+def extract_batch(data_dir: str, shas: list[str]) -> dict[str, int]:
+    """Extract a batch of stored documents; each record is written atomically beside the others."""
+    store = RawStore(Path(data_dir) / "raw")
+    out = extracted_dir(data_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    statuses: dict[str, int] = {}
+    for sha in shas:
+        data = store.get(sha)
+        if data is None:
+            record = {"path": str(store.path(sha)), "sha256": sha, "status": "failed", "format": "unknown",
+                      "agency": None, "year": None, "template": None, "values": {}, "issues": [],
+                      "error": "the harvested file is missing from the raw store"}
+        else:
+            record = extract_bytes(data, str(store.path(sha)))
+        _write_json(out / f"{sha}.json", record)
+        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+    return statuses
+
+
+def _write_json(path: Path, record: dict) -> None:
+    temp = path.with_suffix(f".{os.getpid()}.tmp")
+    temp.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, path)
+
+
+@flow(name="extract", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=2))
+def extract(data_dir: str = "data") -> dict[str, int]:
+    """Extract every harvested document not yet extracted by this extractor version, in parallel
+    (threads by default; a Dask cluster when the flow is run with a DaskTaskRunner)."""
+    pending = pending_documents(data_dir)
+    print(f"{len(pending)} documents to extract")
+    futures = [extract_batch.submit(data_dir, pending[i:i + BATCH]) for i in range(0, len(pending), BATCH)]
+    totals: dict[str, int] = {}
+    for future in futures:
+        for status, n in future.result().items():
+            totals[status] = totals.get(status, 0) + n
+    print("extracted: " + (", ".join(f"{k} {v}" for k, v in sorted(totals.items())) or "nothing new"))
+    return totals
+
+
+def extract_with(dask_address: str | None):
+    """The extract flow on a Dask cluster when an address is given (prefect-dask), else on threads."""
+    if not dask_address:
+        return extract
+    from prefect_dask import DaskTaskRunner
+
+    return extract.with_options(task_runner=DaskTaskRunner(address=dask_address))
+
+
+# ------------------------------------------------------------------------------------ load
+
+
+def extraction_records(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """The current extractor's record of every harvested document."""
+    folder = extracted_dir(data_dir)
+    records = []
+    for sha in harvested_documents(data_dir):
+        path = folder / f"{sha}.json"
+        if path.exists():
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+    return records
+
+
+@task(name="load warehouse", retries=2, retry_delay_seconds=10)
+def load_task(data_dir: str, sources_file: str | None) -> dict[str, int]:
+    from warehouse.publish import documents_from_harvest, publish_records
+
+    regions = {}
+    if sources_file and Path(sources_file).exists():
+        regions = {s.id: s.region_code for s in load_registry(sources_file).sources}
+    harvest_db = Path(data_dir) / "harvest.duckdb"
+    documents = documents_from_harvest(harvest_db, source_regions=regions) if harvest_db.exists() else {}
+    return publish_records(data_dir, extraction_records(data_dir), documents=documents).as_dict()
+
+
+@flow(name="load", log_prints=True)
+def load(data_dir: str = "data", sources_file: str | None = "sources.yaml") -> dict[str, int]:
+    """Load every extraction record into the warehouse and publish it atomically."""
+    result = load_task(data_dir, sources_file)
+    print("warehouse: " + ", ".join(f"{k} {v}" for k, v in result.items()))
+    return result
+
+
+# ------------------------------------------------------------------------------------ summarize
+
+
+@task(name="county summaries")
+def summarize_task(data_dir: str, year: int | None) -> list[dict[str, Any]]:
+    from warehouse.publish import open_published
+    from warehouse.summary import county_summary
+
+    con = open_published(data_dir)
+    try:
+        frame = county_summary(con, year=year)
+    finally:
+        con.close()
+    return json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+
+
+@flow(name="summarize", log_prints=True)
+def summarize(data_dir: str = "data", year: int | None = None) -> list[dict[str, Any]]:
+    """County-year summaries of the published warehouse."""
+    rows = summarize_task(data_dir, year)
+    print(f"{len(rows)} county-years summarised")
+    return rows
+
+
+# ------------------------------------------------------------------------------------ nightly
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None,
+            dask_address: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """Harvest, extract what is new, load and publish the warehouse, summarise."""
+    harvested = harvest(sources_file, data_dir, only)
+    extracted = extract_with(dask_address)(data_dir)
+    loaded = load(data_dir, sources_file)
+    summary = summarize(data_dir, year)
+    return {"harvest": harvested, "extract": extracted, "load": loaded, "summary": summary}

@@ -1,0 +1,43 @@
+"""`xxgk demo`: the main job on bundled, generated demo data, with no internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from xxgk.prefect_env import use_local_prefect
+
+
+@click.command("demo")
+@click.option("--data", "data_dir", default="data/demo", show_default=True, type=click.Path(file_okay=False))
+@click.option("--agencies", default=5, show_default=True, help="Agencies per county.")
+@click.pass_context
+def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
+    """Generate a demo corpus (three real counties, invented figures), serve it as local county
+    portals on 127.0.0.1, run the nightly flow against them and print the county summary."""
+    use_local_prefect(data_dir)
+    from flows.nightly import nightly
+    from xxgk.commands.summary import command as summary_command
+    from xxgk.generate.corpus import write_demo_corpus
+    from xxgk.portal.corpus import serve_corpus, write_registry
+
+    console = Console()
+    data = Path(data_dir)
+    corpus = data / "corpus"
+    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023))
+    console.print(f"demo corpus: {len(entries)} generated reports in {corpus} (invented figures)")
+    served = serve_corpus(corpus, entries)
+    try:
+        registry = write_registry(served, data / "sources.yaml")
+        for code, portal in served.items():
+            console.print(f"portal for {code}: {portal.base_url}/xxgk/xxgknb/index.html")
+        nightly(str(registry), str(data))
+    finally:
+        for portal in served.values():
+            portal.stop()
+    ctx.invoke(summary_command, data_dir=str(data))
+    console.print(f"\nwarehouse: [bold]{data / 'warehouse.duckdb'}[/]")
+    console.print(f"try: .venv/bin/xxgk query --data {data} \"SELECT * FROM v_county_year\"")
+    console.print("trends: open notebooks/trend_review.ipynb (XXGK_DATA=" + str(data) + ")")
