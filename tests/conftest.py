@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
+
+# Prefect flows in tests run on an ephemeral local server whose state lives in a throw-away home;
+# set before anything imports prefect (its settings are read once).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="xxgk-test-prefect-"))
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import pytest
 

@@ -82,7 +82,8 @@ def command(data_dir, county, city, province, counties, year, as_json, as_csv, p
     if as_csv:
         df.to_csv(sys.stdout, index=False)
         return
-    console = Console()
+    # A pipe or a log gets a width the whole table fits in; a terminal keeps its own.
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     if df.empty:
         console.print("no reports for this selection")
         return
