@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract.harvest.registry import load_registry

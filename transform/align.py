@@ -299,7 +299,6 @@ class T3Reader(_Reader):
 
     # which template row is each line
     def _label_lines(self) -> list[_T3Line]:
-        template = self.result.template
         rows = tpl.layout()["t3_rows"]
         groups = tpl.layout()["t3_groups"]
         group = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from typing import Iterable
 
+from transform.checks import check
 from transform.template import keys_for, t3_columns, t3_outcome_rows, t3_rows, t4_columns, t4_groups
 
 Figures = dict[str, "int | float | None"]
@@ -118,26 +119,10 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
 
 
 def rule_violations(figures: Figures, template: str) -> dict[int, list[list[str]]]:
-    """The generator's own check: rule number -> the key lists of the equations that fail."""
-    mixed = is_mixed(figures, template)
-    v = lambda k: figures.get(k) or 0  # noqa: E731
+    """Rule number -> the key lists of the equations that fail (transform.checks decides)."""
     out: dict[int, list[list[str]]] = {r: [] for r in RULES}
-    outcomes = outcome_rows(template, mixed)
-    for c in t3_columns():
-        keys = [f"t3.new.{c}", f"t3.carried_over.{c}", f"t3.total.{c}", f"t3.carried_forward.{c}"]
-        if v(keys[0]) + v(keys[1]) != v(keys[2]) + v(keys[3]):
-            out[1].append(keys)
-        parts = [f"t3.{r}.{c}" for r in outcomes]
-        if sum(v(k) for k in parts) != v(f"t3.total.{c}"):
-            out[2].append([f"t3.total.{c}", *parts])
-    for r in t3_printed_rows(template, mixed):
-        parts = [f"t3.{r}.{c}" for c in applicant_columns()]
-        if sum(v(k) for k in parts) != v(f"t3.{r}.total"):
-            out[3].append([f"t3.{r}.total", *parts])
-    for g in t4_groups():
-        parts = [f"t4.{g}.{c}" for c in t4_columns() if c != "total"]
-        if sum(v(k) for k in parts) != v(f"t4.{g}.total"):
-            out[4].append([f"t4.{g}.total", *parts])
+    for issue in check(figures, template):
+        out[int(issue.code.removeprefix("source.rule"))].append(issue.keys)
     return out
 
 
