@@ -47,24 +47,8 @@ def _years(year: int | None) -> list[int] | None:
 
 def county_summary(db, county: str | None = None, city: str | None = None, province: str | None = None,
                    year: int | None = None, yoy: bool = True) -> pd.DataFrame:
-    where, params = [], []
-    if county:
-        where.append("county = ?")
-        params.append(identity(county))
-    if city:
-        where.append("city = ?")
-        params.append(identity(city))
-    if province:
-        where.append("province = ?")
-        params.append(identity(province))
-    years = _years(year) if yoy else ([year] if year else None)
-    if years:
-        where.append(f"year IN ({', '.join('?' * len(years))})")
-        params.extend(years)
-    sql = "SELECT * FROM v_county_year" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY code, year"
-    with _con(db) as con:
-        df = con.execute(sql, params).df()
-    return _finish(df, year, yoy)
+    filters = {"county": county, "city": city, "province": province}
+    return _select(db, "v_county_year", filters, year, yoy)
 
 
 def area_summary(db, level: str, code: str | None = None, province: str | None = None, year: int | None = None,
@@ -72,13 +56,18 @@ def area_summary(db, level: str, code: str | None = None, province: str | None =
     if level not in ("city", "province"):
         raise ValueError("level is city or province")
     view = {"city": "v_city_year", "province": "v_province_year"}[level]
+    filters = {"code": code, "province": province if level == "city" else None}
+    return _select(db, view, filters, year, yoy)
+
+
+def _select(db, view: str, filters: dict[str, str | None], year: int | None, yoy: bool) -> pd.DataFrame:
+    """Rows of a summary view filtered by region codes (former codes resolve to their successor)
+    and by year (with the year before, for the year-over-year change)."""
     where, params = [], []
-    if code:
-        where.append("code = ?")
-        params.append(identity(code))
-    if province and level == "city":
-        where.append("province = ?")
-        params.append(identity(province))
+    for column, code in filters.items():
+        if code:
+            where.append(f"{column} = ?")
+            params.append(identity(code))
     years = _years(year) if yoy else ([year] if year else None)
     if years:
         where.append(f"year IN ({', '.join('?' * len(years))})")

@@ -119,15 +119,20 @@ def _is_index_page(url: str) -> bool:
     return path.endswith("/") or bool(INDEX_PAGE.match(path))
 
 
+def _base_url(doc, page_url: str) -> str:
+    """What relative links resolve against: the page's <base href>, else the page itself."""
+    base_href = doc.find(".//base[@href]")
+    if base_href is not None:
+        return normalize_url(page_url, base_href.get("href")) or page_url
+    return page_url
+
+
 def discover_listing(html: str, page_url: str, rules: Rules) -> list[Link]:
     """Entries, direct attachments and further listing pages on one listing page."""
     doc = _parse(html)
     if doc is None:
         return []
-    base = page_url
-    base_href = doc.find(".//base[@href]")
-    if base_href is not None:
-        base = normalize_url(page_url, base_href.get("href")) or page_url
+    base = _base_url(doc, page_url)
     links: dict[str, Link] = {}
 
     def add(link: Link) -> None:
@@ -197,10 +202,7 @@ def discover_attachments(html: str, page_url: str, rules: Rules) -> list[Link]:
     doc = _parse(html)
     if doc is None:
         return []
-    base = page_url
-    base_href = doc.find(".//base[@href]")
-    if base_href is not None:
-        base = normalize_url(page_url, base_href.get("href")) or page_url
+    base = _base_url(doc, page_url)
     links: dict[str, Link] = {}
     candidates = []
     if rules.attachment_selector is not None:
