@@ -133,14 +133,34 @@ def extract_with(dask_address: str | None):
 # ------------------------------------------------------------------------------------ load
 
 
+def wrapper_pages(data_dir: str | os.PathLike) -> set[str]:
+    """Entry pages that link attachments: when such a page holds no report itself, the report is
+    its attachment and the page is no report of its own (nothing to count as unreadable)."""
+    con = duckdb.connect(str(Path(data_dir) / "harvest.duckdb"), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT DISTINCT e.sha256 FROM harvest_fetches e
+            WHERE e.kind = 'entry' AND e.sha256 IS NOT NULL AND EXISTS (
+                SELECT 1 FROM harvest_fetches a
+                WHERE a.kind = 'attachment' AND a.parent_url IN (e.url, e.final_url))""").fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
+
+
 def extraction_records(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """The current extractor's record of every harvested document."""
+    """The current extractor's record of every harvested document that is a report (or was meant
+    to be one: a failed attachment counts, a failed page that only links attachments does not)."""
     folder = extracted_dir(data_dir)
+    shas = harvested_documents(data_dir)
+    wrappers = wrapper_pages(data_dir) if shas else set()
     records = []
-    for sha in harvested_documents(data_dir):
+    for sha in shas:
         path = folder / f"{sha}.json"
         if path.exists():
-            records.append(json.loads(path.read_text(encoding="utf-8")))
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if not (record["status"] == "failed" and sha in wrappers):
+                records.append(record)
     return records
 
 

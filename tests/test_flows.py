@@ -81,9 +81,11 @@ def test_every_generated_document_was_harvested_and_extracted(demo):
     con = duckdb.connect(str(demo["data"] / "warehouse.duckdb"), read_only=True)
     try:
         ok = con.execute("SELECT count(*) FROM reports WHERE status = 'ok'").fetchone()[0]
+        failed = con.execute("SELECT count(*) FROM reports WHERE status = 'failed'").fetchone()[0]
     finally:
         con.close()
     assert ok == len(demo["entries"])
+    assert failed == 0  # the pages that only link a report are not loaded as unreadable reports
 
 
 def _snapshot(data) -> list[tuple]:

@@ -148,7 +148,7 @@ def _why_not_a_report(document: RawDocument, year: int | None, rows: list[Row]) 
         return f"not a 2019+ annual report (a report on {year}: free-form statistics, unsupported format)"
     if "年度报告" in text and "政府信息公开" in text:
         if not document.tables and not any(r.slots for r in rows):
-            return "an annual report whose tables are not text (images?): no figures to read"
+            return "a page about an annual report without its tables (they are in an attachment, or printed as images)"
         return "an annual report without the table 收到和处理政府信息公开申请情况 (not the 2019+ format)"
     return "not a government information-disclosure annual report"
 
