@@ -101,6 +101,8 @@ def _table(el, index: int) -> Table:
 
 
 def _span(value: str | None, limit: int) -> int:
+    if value is None:
+        return 1
     try:
         return max(1, min(int(str(value).strip()), max(limit, 1)))
     except (TypeError, ValueError):

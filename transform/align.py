@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from extract.document import Cell, Paragraph, RawDocument, Table
 from transform import template as tpl
@@ -53,11 +54,12 @@ class Row:
     table: Table | None = None
     grid_row: int | None = None
 
-    @property
+    # A row is complete once read: its labels are normalised once.
+    @cached_property
     def label(self) -> str:
         return tpl.normalize("".join(self.labels))
 
-    @property
+    @cached_property
     def last_label(self) -> str:
         """The label cell nearest the values: in a flattened table the paragraphs before a row's
         values include headings and headers, and only the last one names the row."""
@@ -487,7 +489,7 @@ def read_positions(row: Row, cols: list[int]) -> Placed | None:
         value = read_cell(cell.text if cell is not None else None)
         if not value.is_value or value.kind == "multi":
             return None
-        if cell is not None and value.kind == "number" and sum(cell.col <= c < cell.col + cell.colspan for c in cols) > 1:
+        if cell is not None and cell.colspan > 1 and value.kind == "number" and sum(cell.col <= c < cell.col + cell.colspan for c in cols) > 1:
             return None  # one number across two columns: which one is it?
         slots.append(Slot(cell, value, row.table.index))
     if not any(c is not None and c.row == row.grid_row for c in cells):

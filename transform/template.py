@@ -9,7 +9,7 @@ import csv
 import unicodedata
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -96,6 +96,7 @@ def t2_sections(template: str) -> list[dict]:
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=16384)  # labels repeat across rows and documents
 def normalize(text: str | None) -> str:
     """A label as compared: NFKC (full-width forms folded), no white space of any kind."""
     if not text:
