@@ -77,11 +77,13 @@ def pdf_ratios(repeats: int) -> list[tuple[str, float, float]]:
 
 def peak_memory(path: Path) -> float:
     """Peak resident memory (MB) of a fresh process that extracts one document."""
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report this (larger) parent's peak.
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from xxgk.extraction import extract_path\n"
         "extract_path(sys.argv[1])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(next(l.split()[1] for l in status.splitlines() if l.startswith('VmHWM')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     return int(result.stdout.strip()) / 1024
