@@ -25,7 +25,8 @@ def read(data: bytes, limits: Limits, fmt: str = "doc") -> RawDocument:
     if binary is None:
         raise ReadError(f"{fmt.upper()} file: LibreOffice is not installed; {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="xxgk-convert-") as tmp:
-        source = Path(tmp) / f"input.{fmt}"
+        # Kingsoft's .wps is Word's binary format; LibreOffice takes ".wps" for Microsoft Works.
+        source = Path(tmp) / "input.doc"
         source.write_bytes(data)
         profile = Path(tmp) / "profile"
         command = [

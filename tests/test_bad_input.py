@@ -172,3 +172,11 @@ def test_mutated_documents_never_crash(good, fmt, edits):
     if record["error"]:
         assert "\n" not in record["error"] and len(record["error"]) < 300
     json.dumps(record)  # always serialisable
+
+
+def test_doc_without_libreoffice_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no soffice anywhere
+    fake_doc = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le") + bytes(64)
+    record = extract_bytes(fake_doc, "report.doc")
+    assert record["format"] == "doc" and record["status"] == "failed"
+    assert "LibreOffice" in record["error"] and "apt-get install" in record["error"]
