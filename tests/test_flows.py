@@ -4,6 +4,8 @@ harvest → extract → load → summary; run by Prefect on its ephemeral local 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import threading
 from collections import defaultdict
 
@@ -168,14 +170,24 @@ def test_readers_are_never_blocked_by_the_nightly_load(demo):
             except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
                 errors.append(exc)
 
-    thread = threading.Thread(target=analyst)
-    thread.start()
+    def analyst_cli() -> None:
+        while not done.is_set():
+            result = subprocess.run([sys.executable, "-m", "xxgk", "query", "--data", str(data),
+                                     "SELECT count(*) AS n FROM v_county_year"], capture_output=True, text=True)
+            runs.append(result)
+
+    runs: list[subprocess.CompletedProcess] = []
+    threads = [threading.Thread(target=analyst), threading.Thread(target=analyst_cli)]
+    for thread in threads:
+        thread.start()
     try:
         load(str(data), str(demo["registry"]))
     finally:
         done.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
     assert not errors
+    assert runs and all(r.returncode == 0 for r in runs), [r.stderr for r in runs if r.returncode]
     assert reader.execute("SELECT count(*) FROM reports").fetchone()[0] == count  # the open connection still reads
     reader.close()
 
