@@ -482,17 +482,24 @@ def read_positions(row: Row, cols: list[int]) -> Placed | None:
     (a label or several numbers where a value should be, one number across two columns)."""
     grid = row.table.grid
     cells = [grid[row.grid_row][c] for c in cols]
+    if any(cell is None for cell in cells):
+        return None  # nothing printed where a value belongs: the row is short, its cells shifted
+    wanted = set(cols)
+    for slot in row.slots:  # a printed number off the header's columns: the row is shifted
+        c = slot.cell
+        if c is not None and slot.value.kind != "blank" and not wanted & set(range(c.col, c.col + c.colspan)):
+            return None
     slots = []
     for cell in cells:
-        if cell is not None and cell.row != row.grid_row and cell.rowspan == 1:
+        if cell.row != row.grid_row and cell.rowspan == 1:
             return None
-        value = read_cell(cell.text if cell is not None else None)
+        value = read_cell(cell.text)
         if not value.is_value or value.kind == "multi":
             return None
-        if cell is not None and cell.colspan > 1 and value.kind == "number" and sum(cell.col <= c < cell.col + cell.colspan for c in cols) > 1:
+        if cell.colspan > 1 and value.kind == "number" and sum(cell.col <= c < cell.col + cell.colspan for c in cols) > 1:
             return None  # one number across two columns: which one is it?
         slots.append(Slot(cell, value, row.table.index))
-    if not any(c is not None and c.row == row.grid_row for c in cells):
+    if not any(c.row == row.grid_row for c in cells):
         return None
     return Placed([s.value for s in slots], slots)
 
