@@ -36,6 +36,9 @@ class Table:
     cells: list[Cell]
     index: int = 0
     page: int | None = None
+    # Rows read from lines of text ("label 0 0 0"), not from a table's grid: a line need not be
+    # a row (a label may sit on the line above or below its numbers).
+    from_lines: bool = False
 
     # Tables are not changed once read: their shape is computed once.
     @cached_property
@@ -67,7 +70,8 @@ class Table:
         return grid
 
     @classmethod
-    def from_rows(cls, rows: list[list[str | None]], index: int = 0, page: int | None = None) -> "Table":
+    def from_rows(cls, rows: list[list[str | None]], index: int = 0, page: int | None = None,
+                  from_lines: bool = False) -> "Table":
         """A table from a plain grid of strings; None marks a position merged into its neighbour."""
         cells = [
             Cell(text=text, row=r, col=c, page=page)
@@ -75,7 +79,7 @@ class Table:
             for c, text in enumerate(row)
             if text is not None
         ]
-        return cls(cells=cells, index=index, page=page)
+        return cls(cells=cells, index=index, page=page, from_lines=from_lines)
 
 
 @dataclass(slots=True)

@@ -81,7 +81,7 @@ def _read_page(page, number: int, earlier: list) -> tuple[list, str]:
         text = line["text"]
         cells = row_cells(text)
         if cells:
-            placed.append((line["top"], Table.from_rows([cells], index=0, page=number)))
+            placed.append((line["top"], Table.from_rows([cells], index=0, page=number, from_lines=True)))
         else:
             placed.append((line["top"], Paragraph(text.strip(), page=number)))
     placed.sort(key=lambda item: item[0])

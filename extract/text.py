@@ -37,7 +37,7 @@ def parse_lines(lines: list[str]) -> list:
 
     def end_line_rows() -> None:
         if line_rows:
-            blocks.append(Table.from_rows(list(line_rows), index=_next_index(blocks)))
+            blocks.append(Table.from_rows(list(line_rows), index=_next_index(blocks), from_lines=True))
             line_rows.clear()
 
     for raw in lines:

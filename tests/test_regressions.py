@@ -75,3 +75,41 @@ def test_seed_xiaxian_sme_2023_lost_labels_placed_by_order():
     assert lost and "t3.disclosed.natural" in lost[0]["keys"] and "t3.denied.admin_query.total" in lost[0]["keys"]
     assert record["status"] == "ok"
     assert record["values"]["t2.normative.in_force"] == 1
+
+
+def test_hongze_2023_district_as_text_labels_off_the_numbers_line():
+    # As plain text (pdfplumber's text of the same PDF) a label often sits on the line above or
+    # below its numbers; "1.信访…" comes before its group label （五）不予处理. Once this read
+    # 1.信访 as 1.本机关不掌握 and put 3 in not_held: bare numbers are now placed by order only.
+    import pdfplumber
+
+    from conftest import truth_of
+    from xxgk.extraction import extract_bytes
+
+    document = corpus_document("hongze-2023-district.pdf")
+    with pdfplumber.open(document) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    record = extract_bytes(text.encode("utf-8"), "hongze.txt")
+    truth = truth_of(document)["values"]
+    assert {k: record["values"][k] for k in truth} == truth
+    # Every row of bare numbers sits next to the label the template's order gives it.
+    assert any(i["code"] == "note.labels_lost" for i in record["issues"])
+    assert not [i for i in record["issues"] if i["code"].startswith("extractor.")]
+
+
+def test_hongze_2023_district_as_text_with_contradicting_labels_is_flagged():
+    # The same text with two label lines swapped: the order still places the numbers, but the
+    # labels beside them now disagree, so the figures are kept and flagged for a look.
+    import pdfplumber
+
+    from xxgk.extraction import extract_bytes
+
+    document = corpus_document("hongze-2023-district.pdf")
+    with pdfplumber.open(document) as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    a, b = "1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作"
+    swapped = text.replace(a, "\0").replace(b, a).replace("\0", b)
+    record = extract_bytes(swapped.encode("utf-8"), "hongze-swapped.txt")
+    flagged = [i for i in record["issues"] if i["code"] == "extractor.placed_by_order"]
+    assert flagged and "t3.unable.not_held.natural" in flagged[0]["keys"]
+    assert record["status"] == "flagged"

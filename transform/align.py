@@ -59,6 +59,10 @@ class Row:
     def label(self) -> str:
         return tpl.normalize("".join(self.labels))
 
+    @property
+    def from_lines(self) -> bool:
+        return self.table is None or self.table.from_lines
+
     @cached_property
     def last_label(self) -> str:
         """The label cell nearest the values: in a flattened table the paragraphs before a row's
@@ -276,6 +280,7 @@ class _T3Line:
     row: Row
     key: str | None  # the template row, or None when the label is lost
     by_number: bool = False
+    hint: str | None = None  # for a row of bare numbers: the one row its neighbouring labels name
 
 
 class T3Reader(_Reader):
@@ -303,10 +308,11 @@ class T3Reader(_Reader):
     def _label_lines(self) -> list[_T3Line]:
         rows = tpl.layout()["t3_rows"]
         groups = tpl.layout()["t3_groups"]
+        group_of = {r["key"]: r.get("group") for r in rows}
         group = None
         lines = []
         before = ""  # the label of a row without values just above: the first line of a wrapped label
-        for row in self.rows:
+        for index, row in enumerate(self.rows):
             label = row.label
             for part in row.labels:
                 part = tpl.normalize(part)
@@ -325,32 +331,43 @@ class T3Reader(_Reader):
             key, by_number = self._identify(row.last_label, group, rows, groups)
             if key is None and len(row.labels) > 1:
                 key, by_number = self._identify(label, group, rows, groups)
-            if key is None and before:
+            # A row that prints part of a label may continue the label above it; a row of bare
+            # numbers may as well belong to the label below it, so it is placed by order instead.
+            if key is None and before and label:
                 key, by_number = self._identify(before + label, group, rows, groups)
             before = ""
             if key is None and all(s.value.kind == "blank" for s in row.slots):
                 continue  # a header row with empty cells
-            if key and "." not in key and key not in ("other",) and key not in ("new", "carried_over"):
-                group = None if key in ("disclosed", "partial", "total", "carried_forward") else group
-            lines.append(_T3Line(row, key, by_number))
+            if key:  # the rows after a sub-row are in its group, even when the group label was split
+                group = group_of.get(key)
+            hint = self._neighbours_name(index, group, rows, groups) if not label else None
+            lines.append(_T3Line(row, key, by_number, hint))
         return lines
 
+    def _neighbours_name(self, index: int, group: str | None, rows: list[dict], groups: list[dict]) -> str | None:
+        """In text where labels sit beside, above or below their numbers, the label lines next to a
+        row of bare numbers; the row they name when only one of them names one."""
+        names = set()
+        if index > 0 and not self.rows[index - 1].slots and self.rows[index - 1].labels:
+            names.add(self._identify(tpl.normalize(self.rows[index - 1].labels[-1]), group, rows, groups)[0])
+        if index + 1 < len(self.rows) and not self.rows[index + 1].slots and self.rows[index + 1].labels:
+            names.add(self._identify(tpl.normalize(self.rows[index + 1].labels[0]), group, rows, groups)[0])
+        names.discard(None)
+        return names.pop() if len(names) == 1 else None
+
     def _identify(self, label: str, group: str | None, rows: list[dict], groups: list[dict]) -> tuple[str | None, bool]:
+        """The template row a label names, and whether only its number said so. Words first (the
+        current group's sub-rows, then every row), the number within the current group last: a
+        group label printed after its first sub-rows must not turn 1.信访… into 1.本机关不掌握…"""
         if not label or _is_header(label):
             return None, False
         item = _strip_group(label, groups)
-        # Sub-rows of the current group first: their words recur elsewhere (不补正, 其他).
-        if group:
+        if group:  # the current group's sub-rows first: their words recur elsewhere (不补正, 其他)
             for r in rows:
                 if r.get("group") == group and r["match"] and _matches(item, r["match"]):
                     return r["key"], False
-            number = _item_number(item)
-            if group == "other" and re.fullmatch(r"(?:3[.、．])?其他", item):
+            if group == "other" and re.fullmatch(r"(?:\(?3[).、．])?其他", item):
                 return "other.other", False
-            if number is not None:
-                for r in rows:
-                    if r.get("group") == group and r.get("number") == number:
-                        return r["key"], True
         for r in rows:
             if r.get("group") or not r["match"]:
                 continue
@@ -363,6 +380,11 @@ class T3Reader(_Reader):
         for r in rows:  # a sub-row whose group label was lost or printed elsewhere
             if r.get("group") and r["match"] and _matches(item, r["match"]):
                 return r["key"], False
+        number = _item_number(item)
+        if group and number is not None:
+            for r in rows:
+                if r.get("group") == group and r.get("number") == number:
+                    return r["key"], True
         return None, False
 
     def _expected_order(self, keys: list[str]) -> list[str]:
@@ -396,7 +418,13 @@ class T3Reader(_Reader):
                 for key, line in zip(gap, run):
                     placed.append((key, line))
                     seen.add(key)
-                self.issue("note.labels_lost", f"table 三: {len(run)} rows print no label; placed by the template's order as "
+                # Rows of a table's grid are the template's rows in order; lines of text need not be
+                # (a label may sit off its numbers' line): there the neighbouring labels must agree,
+                # unless the rows print only zeros. Otherwise the figures need a look.
+                sure = all(not line.row.from_lines or _all_zero(line.row.slots) or line.hint == key
+                           for key, line in zip(gap, run))
+                code = "note.labels_lost" if sure else "extractor.placed_by_order"
+                self.issue(code, f"table 三: {len(run)} rows print no label; placed by the template's order as "
                            + ", ".join(gap), [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()])
             else:
                 keys = [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()]
