@@ -197,3 +197,26 @@ def test_the_deployment_runs_at_two_in_the_morning_china_time():
     schedule = deployment.schedules[0].schedule
     assert schedule.cron == "0 2 * * *" and schedule.timezone == "Asia/Shanghai"
     assert deployment.parameters["data_dir"] == "data"
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx"])
+def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo, tmp_path, fmt):
+    # What a 政务公开办 publishes must be a report xxgk itself reads back to the same figures.
+    from warehouse.export import export_docx, export_html
+    from xxgk.extraction import extract_path
+
+    county, year = next(iter(sorted(expected_sums(demo["entries"]))))
+    con = duckdb.connect(str(demo["data"] / "warehouse.duckdb"), read_only=True)
+    try:
+        path = tmp_path / f"tables.{fmt}"
+        if fmt == "docx":
+            export_docx(con, county, year, str(path))
+        else:
+            path.write_text(export_html(con, county, year), encoding="utf-8")
+    finally:
+        con.close()
+    record = extract_path(path)
+    assert record["status"] == "ok" and record["year"] == year, record["issues"][:3]
+    row = county_rows(demo["data"])[(county, year)]
+    for column, keys in MEASURES.items():
+        assert record["values"][keys[0]] == pytest.approx(row[column]), column
