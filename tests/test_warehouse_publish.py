@@ -92,6 +92,8 @@ def test_cli(tmp_path):
     assert res.exit_code == 0 and json.loads(res.output) == {"n": 6}
     res = run(cli, ["query", "DELETE FROM reports", "--data", str(data)])
     assert res.exit_code != 0  # read-only
+    res = run(cli, ["query", "SELECT ['t4.review.total', 't4.review.upheld'] AS keys, NULL AS nothing", "--data", str(data)])
+    assert res.exit_code == 0 and "t4.review.total, t4.review.upheld" in res.output  # lists shown, not a crash
     res = run(cli, ["summary", "--data", str(data), "--county", "140828", "--year", "2022"])
     assert res.exit_code == 0 and "新收申请·总计" in res.output
     res = run(cli, ["summary", "--data", str(data), "--province", "140000", "--counties", "--csv"])

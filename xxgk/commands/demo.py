@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from xxgk.console import table_console
 from xxgk.prefect_env import use_local_prefect
 
 
@@ -23,10 +24,10 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
     from xxgk.generate.corpus import write_demo_corpus
     from xxgk.portal.corpus import serve_corpus, write_registry
 
-    console = Console()
+    console = table_console()
     data = Path(data_dir)
     corpus = data / "corpus"
-    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023))
+    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023), flaws=True)
     console.print(f"demo corpus: {len(entries)} generated reports in {corpus} (invented figures)")
     served = serve_corpus(corpus, entries)
     try:
@@ -38,6 +39,30 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
         for portal in served.values():
             portal.stop()
     ctx.invoke(summary_command, data_dir=str(data))
+    print_broken_sums(data, console)
     console.print(f"\nwarehouse: [bold]{data / 'warehouse.duckdb'}[/]")
     console.print(f"try: .venv/bin/xxgk query --data {data} \"SELECT * FROM v_county_year\"")
     console.print("trends: open notebooks/trend_review.ipynb (XXGK_DATA=" + str(data) + ")")
+
+
+def print_broken_sums(data: Path, console: Console) -> None:
+    """Every rule a current report breaks, with the cells: what a 政务公开办 checks first."""
+    from rich.table import Table
+
+    from warehouse.publish import open_published
+
+    con = open_published(data)
+    try:
+        rows = con.execute("""
+            SELECT r.agency, r.year, c.rule, c.keys, c.expected, c.found
+            FROM checks c JOIN v_reports r USING (report_id)
+            WHERE r.is_current AND c.rule LIKE 'rule%'
+            ORDER BY r.region_code, r.agency, r.year, c.rule""").fetchall()
+    finally:
+        con.close()
+    table = Table(title="核对未通过 (broken sums, as printed)")
+    for column in ("机关", "年度", "rule", "cells", "sum of the parts", "printed total"):
+        table.add_column(column, overflow="fold")
+    for agency, year, rule, keys, expected, found in rows:
+        table.add_row(agency or "?", str(year), rule, ", ".join(keys), f"{expected:g}", f"{found:g}")
+    console.print(table if rows else "no broken sums")

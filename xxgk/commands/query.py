@@ -11,6 +11,15 @@ from rich.table import Table
 from warehouse.publish import open_published
 
 
+def _cell(value) -> str:
+    """A value as shown in the table: nothing for NULL/NaN, lists (e.g. the keys of a check) joined."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if hasattr(value, "__len__") and not isinstance(value, (str, bytes)):
+        return ", ".join(_cell(v) for v in value)
+    return str(value)
+
+
 @click.command("query")
 @click.argument("sql")
 @click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False),
@@ -41,7 +50,7 @@ def command(sql: str, data_dir: str, as_json: bool, as_csv: bool, limit: int) ->
         for c in df.columns:
             table.add_column(str(c), overflow="fold")
         for row in df.head(limit).itertuples(index=False):
-            table.add_row(*["" if v is None or v != v else str(v) for v in row])
+            table.add_row(*[_cell(v) for v in row])
         console = Console()
         console.print(table)
         if len(df) > limit:

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from xxgk.console import table_console
 from warehouse.export import export_docx, export_html
 from warehouse.publish import open_published
 from warehouse.summary import label, summary
@@ -82,8 +83,7 @@ def command(data_dir, county, city, province, counties, year, as_json, as_csv, p
     if as_csv:
         df.to_csv(sys.stdout, index=False)
         return
-    # A pipe or a log gets a width the whole table fits in; a terminal keeps its own.
-    console = Console() if sys.stdout.isatty() else Console(width=200)
+    console = table_console()
     if df.empty:
         console.print("no reports for this selection")
         return

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from xxgk.generate import render
-from xxgk.generate.figures import make_figures
+from xxgk.generate.figures import break_rule, make_figures
 from xxgk.generate.spec import ReportSpec, template_for_year
 
 NOTE = "Generated demo data: the agencies and region codes are real, every figure is invented."
@@ -91,9 +91,13 @@ def write_demo_corpus(
     years: tuple[int, ...] = (2021, 2022, 2023),
     seed: int = 0,
     region_codes: tuple[str, ...] = tuple(COUNTIES),
+    flaws: bool = False,
 ) -> list[dict]:
     """Write `n_agencies` agencies x `years` reports for each county into `out_dir`.
 
+    With `flaws`, the corpus shows what a 政务公开办 meets in January: in the latest year one
+    department per county prints a table 四 whose total is wrong (as a real district report did;
+    its entry lists `broken_rules`) and the last agency of each county publishes nothing (missing).
     Returns the manifest's document entries (file names are relative to `out_dir`).
     """
     out = Path(out_dir)
@@ -102,14 +106,24 @@ def write_demo_corpus(
     entries: list[dict] = []
     n = 0
     for code in region_codes:
-        for ai, agency in enumerate(agencies_of(code, n_agencies), start=1):
+        agencies = agencies_of(code, n_agencies)
+        for ai, agency in enumerate(agencies, start=1):
+            previous: dict | None = None  # the agency's figures of the year before
             for year in years:
+                if flaws and year == years[-1] and ai == len(agencies) and ai > 2:
+                    continue  # reported last year, not this year
+
                 template = template_for_year(year)
                 doc_seed = rng.randrange(1 << 30)
                 mixed = template == "2021" and rng.random() < 0.15
-                figures = make_figures(doc_seed, template, zero_rate=rng.choice([0.5, 0.7, 0.9]), mixed_other_row=mixed)
+                figures = make_figures(doc_seed, template, zero_rate=rng.choice([0.5, 0.7, 0.9]), mixed_other_row=mixed,
+                                       previous=previous)
+                previous = figures
                 fmt, quirks = VARIANTS[(n + seed) % len(VARIANTS)]
                 n += 1
+                broken = {}
+                if flaws and year == years[-1] and ai == 2:
+                    broken = {4: break_rule(figures, 4, seed=doc_seed)}
                 spec = ReportSpec(agency, year, template, figures,
                                   title_style=rng.choice(["agency_first", "agency_first", "year_first"]),
                                   seed=doc_seed, region_code=code)
@@ -126,6 +140,7 @@ def write_demo_corpus(
                     "quirks": dict(quirks),
                     "generated": True,
                     "figures": figures,
+                    **({"broken_rules": broken} if broken else {}),
                 })
     manifest = {"generated": True, "generator": "xxgk.generate", "seed": seed, "note": NOTE, "documents": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -54,8 +54,13 @@ def is_mixed(figures: Figures, template: str) -> bool:
     return template == "2021" and figures.get("t3.other.natural") is not None
 
 
-def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_other_row: bool = False) -> Figures:
+def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_other_row: bool = False,
+                 previous: Figures | None = None) -> Figures:
     """Every figure of one version, consistent under the four rules.
+
+    With `previous` (the same agency's figures of the year before), the year follows on from it
+    as the cross-year checks expect: 上年结转 is last year's 结转下年度继续办理, and 现行有效件数 is
+    last year's plus this year's 制发 minus 废止 (when both years print it).
 
     `zero_rate` is the chance that a cell of table 三/四 (and a count of table 二) is 0.
     With `mixed_other_row=True` on the 2021 format, （六）其他处理 is one row: the keys
@@ -84,7 +89,17 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
             figures[key] = 0 if rng.random() < zero_rate else rng.choice([-1, 1]) * rng.randint(1, 5)
         else:
             figures[key] = count(30)
+    if previous is not None:
+        for item in ("rules", "normative"):
+            before = previous.get(f"t2.{item}.in_force")
+            if before is not None and f"t2.{item}.in_force" in figures:
+                issued = figures[f"t2.{item}.issued"]
+                repealed = min(figures[f"t2.{item}.repealed"], before + issued)
+                figures[f"t2.{item}.repealed"] = repealed
+                figures[f"t2.{item}.in_force"] = before + issued - repealed
     for item in ("rules", "normative"):  # what is in force or published includes this year's
+        if previous is not None and previous.get(f"t2.{item}.in_force") is not None:
+            continue
         for made, total in (("issued", "in_force"), ("new_published", "total_published")):
             a, b = f"t2.{item}.{made}", f"t2.{item}.{total}"
             if a in figures and b in figures and figures[b] < figures[a]:
@@ -102,6 +117,9 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
             total += v
         forward = count(high)
         over = 0 if rng.random() < zero_rate else rng.randint(0, total + forward)
+        if previous is not None:
+            over = previous[f"t3.carried_forward.{col}"] or 0
+            forward = max(forward, over - total)  # new = total + forward - over stays >= 0
         figures[f"t3.total.{col}"] = total
         figures[f"t3.carried_forward.{col}"] = forward
         figures[f"t3.carried_over.{col}"] = over
