@@ -1,0 +1,250 @@
+"""Table 三 (收到和处理政府信息公开申请情况): rows by their labels (tolerant of typos, line breaks,
+split group labels), rows without labels by the template's order, columns by the header."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from transform import template as tpl
+from transform.placing import all_zero, header_columns, read_positions, reconcile
+from transform.result import TableReader
+from transform.rows import Row, matches
+
+N_T3 = 7  # applicant columns of table 三, 总计 included
+
+
+
+@dataclass
+class _T3Line:
+    row: Row
+    key: str | None  # the template row, or None when the label is lost
+    by_number: bool = False
+    hint: str | None = None  # for a row of bare numbers: the one row its neighbouring labels name
+
+
+class T3Reader(TableReader):
+    def read(self) -> None:
+        template = self.result.template
+        lines = self._label_lines()
+        keys = [line.key for line in lines if line.key]
+        if template == "2021" and "other" in keys and not any(k.startswith("other.") for k in keys):
+            self.issue("note.single_other_row", "（六）其他处理 is printed as one row: recorded under t3.other.*; "
+                       "the three 2021 sub-rows are not printed (null)")
+            for col in tpl.t3_columns():
+                self.result.values[f"t3.other.{col}"] = None
+        order = self._expected_order(keys)
+        placements = self._place_unlabelled(lines, order)
+        columns = self._column_positions()
+        for key, line in placements:
+            self._put_row(key, line, columns)
+        placed_keys = {key for key, _ in placements}
+        missing = [k for k in order if k not in placed_keys]
+        if missing:
+            affected = [f"t3.{k}.{c}" for k in missing for c in tpl.t3_columns()]
+            self.issue("extractor.row_missing", "table 三 does not print the rows " + ", ".join(missing) + "; their figures are null", affected)
+
+    # which template row is each line
+    def _label_lines(self) -> list[_T3Line]:
+        rows = tpl.layout()["t3_rows"]
+        groups = tpl.layout()["t3_groups"]
+        group_of = {r["key"]: r.get("group") for r in rows}
+        group = None
+        lines = []
+        before = ""  # the label of a row without values just above: the first line of a wrapped label
+        for index, row in enumerate(self.rows):
+            label = row.label
+            for part in row.labels:
+                part = tpl.normalize(part)
+                if "本年度办理结果" in part:
+                    group = None
+                for g in groups:
+                    if matches(part, g["match"]):
+                        group = g["key"]
+            if not row.slots:
+                before = label
+                continue
+            if not label and len(row.slots) < 4:
+                continue  # a stray number between pages (a page number)
+            if _is_header_row(row):
+                continue
+            key, by_number = self._identify(row.last_label, group, rows, groups)
+            if key is None and len(row.labels) > 1:
+                key, by_number = self._identify(label, group, rows, groups)
+            # A row that prints part of a label may continue the label above it; a row of bare
+            # numbers may as well belong to the label below it, so it is placed by order instead.
+            if key is None and before and label:
+                key, by_number = self._identify(before + label, group, rows, groups)
+            before = ""
+            if key is None and all(s.value.kind == "blank" for s in row.slots):
+                continue  # a header row with empty cells
+            if key:  # the rows after a sub-row are in its group, even when the group label was split
+                group = group_of.get(key)
+            hint = self._neighbours_name(index, group, rows, groups) if not label else None
+            lines.append(_T3Line(row, key, by_number, hint))
+        return lines
+
+    def _neighbours_name(self, index: int, group: str | None, rows: list[dict], groups: list[dict]) -> str | None:
+        """In text where labels sit beside, above or below their numbers, the label lines next to a
+        row of bare numbers; the row they name when only one of them names one."""
+        names = set()
+        if index > 0 and not self.rows[index - 1].slots and self.rows[index - 1].labels:
+            names.add(self._identify(tpl.normalize(self.rows[index - 1].labels[-1]), group, rows, groups)[0])
+        if index + 1 < len(self.rows) and not self.rows[index + 1].slots and self.rows[index + 1].labels:
+            names.add(self._identify(tpl.normalize(self.rows[index + 1].labels[0]), group, rows, groups)[0])
+        names.discard(None)
+        return names.pop() if len(names) == 1 else None
+
+    def _identify(self, label: str, group: str | None, rows: list[dict], groups: list[dict]) -> tuple[str | None, bool]:
+        """The template row a label names, and whether only its number said so. Words first (the
+        current group's sub-rows, then every row), the number within the current group last: a
+        group label printed after its first sub-rows must not turn 1.信访… into 1.本机关不掌握…"""
+        if not label or _is_header(label):
+            return None, False
+        item = _strip_group(label, groups)
+        if group:  # the current group's sub-rows first: their words recur elsewhere (不补正, 其他)
+            for r in rows:
+                if r.get("group") == group and r["match"] and matches(item, r["match"]):
+                    return r["key"], False
+            if group == "other" and re.fullmatch(r"(?:\(?3[).、．])?其他", item):
+                return "other.other", False
+        for r in rows:
+            if r.get("group") or not r["match"]:
+                continue
+            if r["key"] == "other":
+                if matches(label, r["match"]) and not item:
+                    return "other", False
+                continue
+            if matches(label, r["match"]):
+                return r["key"], False
+        for r in rows:  # a sub-row whose group label was lost or printed elsewhere
+            if r.get("group") and r["match"] and matches(item, r["match"]):
+                return r["key"], False
+        number = _item_number(item)
+        if group and number is not None:
+            for r in rows:
+                if r.get("group") == group and r.get("number") == number:
+                    return r["key"], True
+        return None, False
+
+    def _expected_order(self, keys: list[str]) -> list[str]:
+        template = self.result.template
+        single_other = "other" in keys and not any(k.startswith("other.") for k in keys)
+        order = []
+        for r in tpl.layout()["t3_rows"]:
+            key = r["key"]
+            if key == "other":
+                if single_other or template == "2019":
+                    order.append(key)
+                continue
+            if key.startswith("other.") and (single_other or template == "2019"):
+                continue
+            order.append(key)
+        return order
+
+    def _place_unlabelled(self, lines: list[_T3Line], order: list[str]) -> list[tuple[str, _T3Line]]:
+        """Labelled lines go to their row; runs of unlabelled lines between two labelled ones are
+        placed by the template's order when their count equals the rows missing there."""
+        placed: list[tuple[str, _T3Line]] = []
+        seen: set[str] = set()
+        run: list[_T3Line] = []
+        last_pos = -1
+
+        def settle(next_pos: int) -> None:
+            if not run:
+                return
+            gap = [k for k in order[last_pos + 1: next_pos] if k not in seen]
+            if len(gap) == len(run):
+                for key, line in zip(gap, run):
+                    placed.append((key, line))
+                    seen.add(key)
+                # Rows of a table's grid are the template's rows in order; lines of text need not be
+                # (a label may sit off its numbers' line): there the neighbouring labels must agree,
+                # unless the rows print only zeros. Otherwise the figures need a look.
+                sure = all(not line.row.from_lines or all_zero(line.row.slots) or line.hint == key
+                           for key, line in zip(gap, run))
+                code = "note.labels_lost" if sure else "extractor.placed_by_order"
+                self.issue(code, f"table 三: {len(run)} rows print no label; placed by the template's order as "
+                           + ", ".join(gap), [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()])
+            else:
+                keys = [f"t3.{k}.{c}" for k in gap for c in tpl.t3_columns()]
+                self.issue("extractor.rows_unplaced", f"table 三: {len(run)} rows print no label where the template has "
+                           f"{len(gap)} rows ({', '.join(gap) or 'none'}); they are not placed", keys)
+            run.clear()
+
+        for line in lines:
+            if line.key is None or line.key not in order:
+                run.append(line)
+                continue
+            if line.key in seen:
+                continue  # a repeated header or sub-total row: the first print counts
+            pos = order.index(line.key)
+            settle(pos)
+            placed.append((line.key, line))
+            seen.add(line.key)
+            last_pos = max(last_pos, pos)
+            if line.by_number:
+                self.issue("extractor.label_by_number", f"table 三: the row printed {line.row.label!r} was read as {line.key} by its number",
+                           [f"t3.{line.key}.{c}" for c in tpl.t3_columns()])
+        settle(len(order))
+        return placed
+
+    def _column_positions(self) -> dict[int, list[int]]:
+        """Grid columns of the applicant columns, per table width, from the header rows."""
+        positions: dict[int, list[int]] = {}
+        columns = tpl.layout()["t3_columns"]
+        for row in self.rows:
+            table = row.table
+            if table is None or table.n_cols in positions or any(s.value.kind != "blank" for s in row.slots):
+                continue
+            cols = header_columns(table, range(row.grid_row, min(table.n_rows, row.grid_row + 3)), columns)
+            if cols:
+                positions[table.n_cols] = cols
+        return positions
+
+    def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
+        row = line.row
+        placed = None
+        table = row.table
+        if table is not None and table.n_cols in columns and row.grid_row is not None:
+            placed = read_positions(row, columns[table.n_cols])
+        if placed is None:
+            placed = reconcile(row.slots, N_T3)
+        cols = tpl.t3_columns()
+        keys = [f"t3.{key}.{c}" for c in cols]
+        if placed.values is None:
+            self.issue("extractor.cells_ambiguous", f"table 三, row {row.label or key!r}: {len(row.slots)} value cells for "
+                       f"{N_T3} columns; not placed", keys)
+            return
+        if placed.note == "extra_zero":
+            self.issue("note.extra_zero_cells", f"table 三, row {row.label or key!r}: more cells than columns, all 0", keys)
+        for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T3):
+            self.put(k, value, slot, row.label)
+
+
+def _is_header(label: str) -> bool:
+    """The column header of table 三 (自然人 … 总计) is no data row, whatever cells it has."""
+    return "自然人" in label or "申请人情况" in label or ("商业企业" in label and "科研机构" in label)
+
+
+def _is_header_row(row: Row) -> bool:
+    """A row of column labels (自然人 | 法人或其他组织 | 总计), even when its last label alone
+    would read as a data row (总计)."""
+    names = {tpl.normalize(c["label"]) for c in tpl.layout()["t3_columns"]} | {"法人或其他组织", "申请人情况"}
+    labels = [tpl.normalize(x) for x in row.labels]
+    return _is_header(row.last_label) or (row.last_label in names and sum(x in names for x in labels) >= 2)
+
+
+def _strip_group(label: str, groups: list[dict]) -> str:
+    item = label
+    item = re.sub(r"^三、?本年度办理结果", "", item)
+    for g in groups:
+        for m in g["match"]:
+            item = re.sub(r"^[(（]?[一二三四五六七][)）]?" + re.escape(m), "", item)
+            item = item.replace(m, "", 1) if item.startswith(m) else item
+    return item
+
+
+def _item_number(item: str) -> int | None:
+    match = re.match(r"^\(?(\d)[).、．]", item)  # 1. / 1、/ (1) / （1） once folded
+    return int(match.group(1)) if match else None
