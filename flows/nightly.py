@@ -173,7 +173,30 @@ def load_task(data_dir: str, sources_file: str | None) -> dict[str, int]:
         regions = {s.id: s.region_code for s in load_registry(sources_file).sources}
     harvest_db = Path(data_dir) / "harvest.duckdb"
     documents = documents_from_harvest(harvest_db, source_regions=regions) if harvest_db.exists() else {}
-    return publish_records(data_dir, extraction_records(data_dir), documents=documents).as_dict()
+    records = [with_listing_title(r, documents.get(r.get("sha256"), {}).get("title")) for r in extraction_records(data_dir)]
+    return publish_records(data_dir, records, documents=documents).as_dict()
+
+
+def with_listing_title(record: dict[str, Any], title: str | None) -> dict[str, Any]:
+    """A report whose own text does not name its agency or year (a title printed as an image, in a
+    text box) takes them from the title the portal's listing gave it, and says so."""
+    if record["status"] == "failed" or not title or (record["agency"] and record["year"]):
+        return record
+    from transform.findings import Issue
+    from transform.meta import agency_of, year_of
+
+    filled = dict(record)
+    taken = []
+    if not filled["agency"] and (agency := agency_of(title)):
+        filled["agency"] = agency
+        taken.append("agency")
+    if not filled["year"] and (year := year_of(title)):
+        filled["year"] = year
+        taken.append("year")
+    if taken:
+        note = Issue("note.meta_from_listing", f"{' and '.join(taken)} taken from the portal's title {title!r}")
+        filled["issues"] = list(record["issues"]) + [note.as_dict()]
+    return filled
 
 
 @flow(name="load", log_prints=True)

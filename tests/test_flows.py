@@ -220,3 +220,16 @@ def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo,
     row = county_rows(demo["data"])[(county, year)]
     for column, keys in MEASURES.items():
         assert record["values"][keys[0]] == pytest.approx(row[column]), column
+
+
+def test_agency_and_year_from_the_listing_title_when_the_document_lacks_them():
+    from flows.nightly import with_listing_title
+
+    record = {"status": "ok", "agency": None, "year": None, "issues": [], "values": {}}
+    filled = with_listing_title(record, "夏县教育局2023年政府信息公开工作年度报告")
+    assert (filled["agency"], filled["year"]) == ("夏县教育局", 2023)
+    assert filled["issues"][0]["code"] == "note.meta_from_listing"
+    assert record["agency"] is None  # the extraction record itself is left as it was
+    named = dict(record, agency="夏县民政局", year=2022)
+    assert with_listing_title(named, "夏县教育局2023年政府信息公开工作年度报告") is named
+    assert with_listing_title(dict(record, status="failed"), "夏县教育局2023年…")["agency"] is None

@@ -26,6 +26,7 @@ CODES = {
     "note.extra_zero_cells": "a row prints more cells than columns, all of them zero",
     "note.unit_converted": "an amount printed in another unit was converted to the key's unit",
     "note.single_other_row": "（六）其他处理 is printed as one row in a 2021-format report",
+    "note.meta_from_listing": "the document does not name its agency or year; they come from the portal's title",
     "note.version_guessed": "no column label tells the version; it was taken from the year",
     "note.not_applicable": "a cell prints '—' or '/' (not applicable); recorded as 0",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table as RichTable
 
+from xxgk.console import table_console
 from xxgk.extraction import extract_path, iter_files
 
 STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red"}
@@ -39,7 +41,13 @@ def command(paths: tuple[str, ...], as_json: bool, provenance: bool) -> None:
                 records.append(record)
             progress.advance(task)
     if not as_json:
-        print_summary(records, Console())
+        print_summary(records, table_console())
+
+
+def _shown(path: str) -> str:
+    """A path as short as it reads: relative to the working folder when it lies inside it."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else path
 
 
 def print_summary(records: list[dict], console: Console) -> None:
@@ -51,7 +59,7 @@ def print_summary(records: list[dict], console: Console) -> None:
         unsure = sum(i["code"].startswith("extractor.") for i in r["issues"])
         detail = r["error"] or ", ".join(rules) + (f"{'; ' if rules else ''}{unsure} extractor issue(s)" if unsure else "")
         table.add_row(
-            r["path"], r["format"], r["agency"] or "?", str(r["year"] or "?"), r["template"] or "-",
+            _shown(r["path"]), r["format"], r["agency"] or "?", str(r["year"] or "?"), r["template"] or "-",
             f"[{STATUS_STYLE[r['status']]}]{r['status']}[/]", detail or "",
         )
     console.print(table)
