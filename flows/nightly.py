@@ -28,7 +28,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from extract.harvest.registry import load_registry
 from extract.harvest.run import harvest as run_harvest
 from extract.harvest.store import RawStore
-from xxgk.extraction import EXTRACTOR_VERSION, extract_bytes
+from xxgk.extraction import EXTRACTOR_VERSION
+from xxgk.worker import GuardedExtractor, failed_record
 
 BATCH = 16  # documents per extraction task: enough work per task to outweigh Prefect's overhead
 
@@ -82,21 +83,22 @@ def pending_documents(data_dir: str | os.PathLike) -> list[str]:
 
 @task(name="extract documents", retries=1, retry_delay_seconds=5)
 def extract_batch(data_dir: str, shas: list[str]) -> dict[str, int]:
-    """Extract a batch of stored documents; each record is written atomically beside the others."""
+    """Extract a batch of stored documents, each in a child process with a time limit and a memory
+    cap (a hanging or exploding document is one failed record); records are written atomically."""
     store = RawStore(Path(data_dir) / "raw")
     out = extracted_dir(data_dir)
     out.mkdir(parents=True, exist_ok=True)
     statuses: dict[str, int] = {}
-    for sha in shas:
-        data = store.get(sha)
-        if data is None:
-            record = {"path": str(store.path(sha)), "sha256": sha, "status": "failed", "format": "unknown",
-                      "agency": None, "year": None, "template": None, "values": {}, "issues": [],
-                      "error": "the harvested file is missing from the raw store"}
-        else:
-            record = extract_bytes(data, str(store.path(sha)))
-        _write_json(out / f"{sha}.json", record)
-        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+    with GuardedExtractor() as extractor:
+        for sha in shas:
+            path = store.path(sha)
+            if path.is_file():
+                record = extractor.extract(path)
+            else:
+                record = failed_record(path, "the harvested file is missing from the raw store")
+                record["sha256"] = sha
+            _write_json(out / f"{sha}.json", record)
+            statuses[record["status"]] = statuses.get(record["status"], 0) + 1
     return statuses
 
 

@@ -1,0 +1,101 @@
+"""Extraction in a child process with a time limit and a memory cap, for the nightly job: a
+document that hangs a reader or exhausts memory costs one `failed` record, never the run.
+
+The child (`python -m xxgk.worker MEMORY_MB`) reads one file path per line on stdin and answers
+with one extraction record per line on stdout. The parent (`GuardedExtractor`) waits for each
+answer up to its time limit; past it, or when the child dies, it records the document as failed
+and starts a new child for the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_MEMORY_MB = 3072
+
+
+class GuardedExtractor:
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB):
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self._child: subprocess.Popen | None = None
+
+    def __enter__(self) -> "GuardedExtractor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def extract(self, path: str | os.PathLike) -> dict[str, Any]:
+        child = self._child or self._start()
+        try:
+            child.stdin.write(json.dumps({"path": str(path)}) + "\n")
+            child.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._stop()
+            return self.extract(path)  # the child had died after its last answer: once more, fresh
+        ready, _, _ = select.select([child.stdout], [], [], self.timeout_s)
+        if not ready:
+            self._stop()
+            return failed_record(path, f"reading took longer than {self.timeout_s:.0f} s; the document was skipped")
+        line = child.stdout.readline()
+        if not line:
+            self._stop()
+            return failed_record(path, f"the reader crashed or needed more than {self.memory_mb} MB of memory")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self._child is not None:
+            try:
+                self._child.stdin.close()
+                self._child.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self._child.kill()
+            self._child = None
+
+    def _start(self) -> subprocess.Popen:
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "xxgk.worker", str(self.memory_mb)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, encoding="utf-8",
+        )
+        return self._child
+
+    def _stop(self) -> None:
+        if self._child is not None:
+            self._child.kill()
+            self._child.wait()
+            self._child = None
+
+
+def failed_record(path: str | os.PathLike, error: str) -> dict[str, Any]:
+    from xxgk.extraction import _record, _sha256_file
+
+    p = Path(path)
+    record = _record(str(p), b"", "unknown")
+    record["sha256"] = _sha256_file(p) if p.is_file() else None
+    record["error"] = error
+    return record
+
+
+def _serve(memory_mb: int) -> None:
+    limit = memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from xxgk.extraction import extract_path
+
+    for line in sys.stdin:
+        job = json.loads(line)
+        record = extract_path(job["path"])
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_MEMORY_MB)
