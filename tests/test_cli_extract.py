@@ -56,3 +56,11 @@ def test_readable_summary(folder):
     result = run("extract", str(root))
     assert result.returncode == 0
     assert "夏县教育局" in result.stdout and "ok" in result.stdout and "2023" in result.stdout
+
+
+def test_workers_give_the_same_records_in_the_same_order(folder):
+    root, _ = folder
+    alone = run("extract", "--json", "--provenance", str(root))
+    guarded = run("extract", "--json", "--provenance", "--workers", "2", str(root))
+    assert guarded.returncode == 0, guarded.stderr
+    assert [json.loads(x) for x in guarded.stdout.splitlines()] == [json.loads(x) for x in alone.stdout.splitlines()]

@@ -34,14 +34,14 @@ class GuardedExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def extract(self, path: str | os.PathLike) -> dict[str, Any]:
+    def extract(self, path: str | os.PathLike, provenance: bool = False) -> dict[str, Any]:
         child = self._child or self._start()
         try:
-            child.stdin.write(json.dumps({"path": str(path)}) + "\n")
+            child.stdin.write(json.dumps({"path": str(path), "provenance": provenance}) + "\n")
             child.stdin.flush()
         except (BrokenPipeError, OSError):
             self._stop()
-            return self.extract(path)  # the child had died after its last answer: once more, fresh
+            return self.extract(path, provenance)  # the child had died after its last answer: once more, fresh
         ready, _, _ = select.select([child.stdout], [], [], self.timeout_s)
         if not ready:
             self._stop()
@@ -92,7 +92,7 @@ def _serve(memory_mb: int) -> None:
 
     for line in sys.stdin:
         job = json.loads(line)
-        record = extract_path(job["path"])
+        record = extract_path(job["path"], provenance=job.get("provenance", False))
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

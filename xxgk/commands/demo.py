@@ -34,7 +34,8 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
         registry = write_registry(served, data / "sources.yaml")
         for code, portal in served.items():
             console.print(f"portal for {code}: {portal.base_url}/xxgk/xxgknb/index.html")
-        nightly(str(registry), str(data))
+        with console.status("running the nightly flow (harvest → extract → load → summarize) on Prefect…"):
+            nightly(str(registry), str(data))
     finally:
         for portal in served.values():
             portal.stop()

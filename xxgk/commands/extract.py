@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
 
 import click
 from rich.console import Console
@@ -13,6 +16,7 @@ from rich.table import Table as RichTable
 
 from xxgk.console import table_console
 from xxgk.extraction import extract_path, iter_files
+from xxgk.worker import GuardedExtractor
 
 STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red"}
 
@@ -21,19 +25,21 @@ STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red"}
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per document per line.")
 @click.option("--provenance", is_flag=True, help="Add where each figure was printed (page, table, row, column).")
-def command(paths: tuple[str, ...], as_json: bool, provenance: bool) -> None:
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Read documents in this many child processes, each with a time limit and a memory cap "
+                   "(0: in this process).")
+def command(paths: tuple[str, ...], as_json: bool, provenance: bool, workers: int) -> None:
     """Extract tables 二, 三 and 四 of each document (every file under a folder), check the rules.
 
     A document that cannot be read is reported as failed with the reason; the batch goes on and
-    exits 0.
+    exits 0. Records come out in the order of the files.
     """
     files = iter_files(list(paths))
     records = []
     err = Console(stderr=True)
     with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
         task = progress.add_task("extracting", total=len(files))
-        for path in files:
-            record = extract_path(path, provenance=provenance)
+        for record in _extracted(files, provenance, workers):
             if as_json:
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
@@ -42,6 +48,30 @@ def command(paths: tuple[str, ...], as_json: bool, provenance: bool) -> None:
             progress.advance(task)
     if not as_json:
         print_summary(records, table_console())
+
+
+def _extracted(files: list, provenance: bool, workers: int) -> Iterator[dict]:
+    if workers == 0:
+        yield from (extract_path(path, provenance=provenance) for path in files)
+        return
+    extractors = [GuardedExtractor() for _ in range(workers)]
+    free: queue.Queue = queue.Queue()
+    for extractor in extractors:
+        free.put(extractor)
+
+    def one(path) -> dict:
+        extractor = free.get()
+        try:
+            return extractor.extract(path, provenance)
+        finally:
+            free.put(extractor)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            yield from pool.map(one, files)
+    finally:
+        for extractor in extractors:
+            extractor.close()
 
 
 def _shown(path: str) -> str:
