@@ -27,6 +27,8 @@ W_GRID_BEFORE = qn("w:gridBefore")
 W_GRID_SPAN = qn("w:gridSpan")
 W_V_MERGE = qn("w:vMerge")
 W_VAL = qn("w:val")
+# Elements that only wrap paragraphs and tables: content controls, custom XML, smart tags.
+_WRAPPERS = {qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")}
 
 
 # No entities, no network, no huge trees: a document part is data, never instructions.
@@ -45,17 +47,34 @@ def read(data: bytes, limits: Limits) -> RawDocument:
     if body is None:
         raise ReadError("damaged DOCX: the document has no body")
     blocks: list = []
-    for child in body.iterchildren():
-        if child.tag == W_P:
-            text = _text(child)
+    for element in _blocks(body):
+        if element.tag == W_P:
+            text = _text(element)
             if text.strip():
                 blocks.append(Paragraph(text.strip()))
-        elif child.tag == W_TBL:
-            table = _table(child, 1 + sum(isinstance(b, Table) for b in blocks))
+        else:
+            table = _table(element, 1 + sum(isinstance(b, Table) for b in blocks))
             if table.cells:
                 blocks.append(table)
     text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
     return RawDocument(format="docx", text=text, blocks=blocks)
+
+
+def _blocks(parent):
+    """Paragraphs and tables in reading order, through the wrappers Word puts around content
+    (content controls, custom XML) and through layout tables that hold the real ones."""
+    for child in parent.iterchildren():
+        if child.tag == W_P:
+            yield child
+        elif child.tag == W_TBL:
+            if any(True for _ in child.iter(W_TBL) if _ is not child):
+                for cell in child.iter(W_TC):  # a layout table: its cells' own content, in order
+                    if cell.getparent().getparent() is child:
+                        yield from _blocks(cell)
+            else:
+                yield child
+        elif child.tag in _WRAPPERS:
+            yield from _blocks(child)
 
 
 def _text(element) -> str:

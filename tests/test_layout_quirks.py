@@ -110,3 +110,36 @@ def test_a_row_with_a_cell_too_many_is_not_guessed(page, spec):
     assert any(i["code"] == "extractor.cells_ambiguous" and i["keys"] == keys for i in record["issues"])
     assert all(record["values"][k] is None for k in keys)
     assert not same_figures(record, spec.figures, skip=set(keys))
+
+
+def _docx_with_body(spec, wrap) -> bytes:
+    """The generated DOCX with its body's content rewritten by `wrap(body_xml) -> body_xml`."""
+    import io
+    import zipfile
+
+    data = render(spec, "docx")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item)
+            if item.filename == "word/document.xml":
+                xml = content.decode("utf-8")
+                start = xml.index(">", xml.index("<w:body")) + 1
+                end = xml.rindex("<w:sectPr") if "<w:sectPr" in xml else xml.rindex("</w:body>")
+                xml = xml[:start] + wrap(xml[start:end]) + xml[end:]
+                content = xml.encode("utf-8")
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_docx_content_inside_content_controls(spec):
+    data = _docx_with_body(spec, lambda body: f"<w:sdt><w:sdtPr/><w:sdtContent>{body}</w:sdtContent></w:sdt>")
+    record = extract_bytes(data, "sdt.docx")
+    assert record["status"] == "ok" and not same_figures(record, spec.figures)
+
+
+def test_docx_report_inside_a_layout_table(spec):
+    data = _docx_with_body(spec, lambda body: f"<w:tbl><w:tr><w:tc>{body}<w:p/></w:tc></w:tr></w:tbl><w:p/>")
+    record = extract_bytes(data, "layout.docx")
+    assert record["status"] == "ok" and not same_figures(record, spec.figures)
