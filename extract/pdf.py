@@ -54,7 +54,15 @@ def read(data: bytes, limits: Limits) -> RawDocument:
     full_text = "\n".join(texts)
     if not full_text.strip():
         raise ReadError("scanned PDF: no text layer")
+    if undecodable(full_text):
+        raise ReadError("PDF text layer cannot be decoded (fonts without a Unicode map): it reads like a scan")
     return RawDocument(format="pdf", text=full_text, blocks=blocks)
+
+
+def undecodable(text: str) -> bool:
+    """Fonts without a map to Unicode: pdfminer prints "(cid:123)" for each glyph; when that is
+    half the text layer, it is there but says nothing readable."""
+    return text.count("(cid:") * 16 > len(text)
 
 
 def _damaged(exc: Exception) -> str:

@@ -180,3 +180,10 @@ def test_doc_without_libreoffice_says_what_to_install(monkeypatch, tmp_path):
     record = extract_bytes(fake_doc, "report.doc")
     assert record["format"] == "doc" and record["status"] == "failed"
     assert "LibreOffice" in record["error"] and "apt-get install" in record["error"]
+
+
+def test_a_pdf_text_layer_of_unmapped_glyphs_reads_like_a_scan():
+    from extract.pdf import undecodable
+
+    assert undecodable("(cid:3021)(cid:1877)(cid:45) 2023 (cid:88)(cid:99)\n" * 20)
+    assert not undecodable("夏县教育局2023年政府信息公开工作年度报告 (cid:12)\n" * 20)
