@@ -30,8 +30,6 @@ def row_cells(line: str) -> list[str] | None:
             cells.append(token)
             numbers += 1
         else:
-            if numbers and not label and cells and _TOKEN_NUMBER.match(cells[-1]) and len(cells) > 1:
-                pass
             label.append(token)
     if label:
         cells.append(" ".join(label))

@@ -60,9 +60,10 @@ def _sniff_ole(data: bytes) -> str:
 
 def _looks_like_html(head: bytes) -> bool:
     lowered = head.lower().lstrip(b"\xef\xbb\xbf \t\r\n")
-    if lowered.startswith((b"<!doctype html", b"<html", b"<?xml")) and b"<html" in head.lower() or lowered.startswith(b"<!doctype html"):
+    if lowered.startswith(b"<!doctype html"):
         return True
-    return any(tag in lowered for tag in (b"<html", b"<body", b"<table", b"<head>", b"<meta ")) and lowered.startswith(b"<")
+    # Pages may open with a comment or an XML declaration: markup early on is enough.
+    return lowered.startswith(b"<") and any(tag in lowered for tag in (b"<html", b"<body", b"<table", b"<head>", b"<meta "))
 
 
 def _looks_like_text(head: bytes) -> bool:
