@@ -35,9 +35,7 @@ def read_document(data: bytes, fmt: str | None = None, limits: Limits = DEFAULT_
     fmt = fmt or sniff(data)
     if fmt not in READER_MODULES:
         raise ReadError("not a document format xxgk reads (not HTML, PDF, Word, WPS, Excel or text)")
-    reader = import_module(READER_MODULES[fmt])
-    document = reader.read(data, limits) if fmt not in ("doc", "wps", "xls", "xlsx") else reader.read(data, limits, fmt)
-    return document
+    return import_module(READER_MODULES[fmt]).read(data, limits)
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from pathlib import Path
 from extract import docx as docx_reader
 from extract.document import RawDocument, ReadError
 from extract.settings import Limits
+from extract.sniff import sniff
 
 INSTALL_HINT = "install LibreOffice (Debian: apt-get install libreoffice-writer-nogui) to read DOC and WPS files"
 
@@ -20,7 +21,8 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def read(data: bytes, limits: Limits, fmt: str = "doc") -> RawDocument:
+def read(data: bytes, limits: Limits) -> RawDocument:
+    fmt = "wps" if sniff(data) == "wps" else "doc"
     binary = soffice()
     if binary is None:
         raise ReadError(f"{fmt.upper()} file: LibreOffice is not installed; {INSTALL_HINT}")

@@ -22,6 +22,7 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 ENCRYPTED = "encrypted PDF: it cannot be opened without its password"
+DAMAGED = "damaged or truncated PDF: it cannot be parsed"
 
 
 def read(data: bytes, limits: Limits) -> RawDocument:
@@ -31,12 +32,12 @@ def read(data: bytes, limits: Limits) -> RawDocument:
         original = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
         if isinstance(original, (PDFPasswordIncorrect, PDFEncryptionError)) or "password" in str(original).lower():
             raise ReadError(ENCRYPTED) from exc
-        raise ReadError(_damaged(exc)) from exc
+        raise ReadError(DAMAGED) from exc
     with pdf:
         try:
             n_pages = len(pdf.pages)
         except Exception as exc:
-            raise ReadError(_damaged(exc)) from exc
+            raise ReadError(DAMAGED) from exc
         if n_pages == 0:
             raise ReadError("damaged PDF: it has no pages")
         if n_pages > limits.max_pdf_pages:
@@ -47,7 +48,7 @@ def read(data: bytes, limits: Limits) -> RawDocument:
             try:
                 page_blocks, text = _read_page(page, number, blocks)
             except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-                raise ReadError(_damaged(exc)) from exc
+                raise ReadError(DAMAGED) from exc
             blocks.extend(page_blocks)
             texts.append(text)
             page.flush_cache()
@@ -63,10 +64,6 @@ def undecodable(text: str) -> bool:
     """Fonts without a map to Unicode: pdfminer prints "(cid:123)" for each glyph; when that is
     half the text layer, it is there but says nothing readable."""
     return text.count("(cid:") * 16 > len(text)
-
-
-def _damaged(exc: Exception) -> str:
-    return "damaged or truncated PDF: it cannot be parsed"
 
 
 def _read_page(page, number: int, earlier: list) -> tuple[list, str]:

@@ -8,10 +8,12 @@ import math
 
 from extract.document import Cell, RawDocument, ReadError, Table
 from extract.settings import Limits
+from extract.sniff import sniff
 from extract.zipguard import open_checked
 
 
-def read(data: bytes, limits: Limits, fmt: str = "xlsx") -> RawDocument:
+def read(data: bytes, limits: Limits) -> RawDocument:
+    fmt = "xls" if sniff(data) == "xls" else "xlsx"
     try:
         if fmt == "xlsx":
             open_checked(data, limits, "XLSX")

@@ -28,8 +28,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from extract.harvest.registry import load_registry
 from extract.harvest.run import harvest as run_harvest
 from extract.harvest.store import RawStore
-from xxgk.extraction import EXTRACTOR_VERSION
-from xxgk.worker import GuardedExtractor, failed_record
+from xxgk.extraction import EXTRACTOR_VERSION, failed_record
+from xxgk.worker import GuardedExtractor
 
 BATCH = 16  # documents per extraction task: enough work per task to outweigh Prefect's overhead
 

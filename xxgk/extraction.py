@@ -90,24 +90,30 @@ def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, prove
     try:
         size = p.stat().st_size
         if size > limits.max_file_bytes:
-            record = _record(str(p), b"", "unknown")
-            record["sha256"] = _sha256_file(p)
-            record["error"] = f"file too large ({size // 2**20} MB; the limit is {limits.max_file_bytes // 2**20} MB)"
-            return record
+            return failed_record(p, f"file too large ({size // 2**20} MB; the limit is {limits.max_file_bytes // 2**20} MB)")
         data = p.read_bytes()
     except OSError as exc:
-        record = _record(str(p), b"", "unknown")
-        record["sha256"] = None
-        record["error"] = f"cannot open the file ({exc.strerror or exc})"
-        return record
+        return failed_record(p, f"cannot open the file ({exc.strerror or exc})")
     return extract_bytes(data, str(p), limits, provenance)
 
 
-def _sha256_file(p: Path) -> str:
+def failed_record(path: str | os.PathLike, error: str) -> dict[str, Any]:
+    """The record of a file that was never read: its sha256 when it can be hashed, and why."""
+    p = Path(path)
+    record = _record(str(p), b"", "unknown")
+    record["sha256"] = _sha256_file(p)
+    record["error"] = error
+    return record
+
+
+def _sha256_file(p: Path) -> str | None:
     digest = hashlib.sha256()
-    with p.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+    try:
+        with p.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return None
     return digest.hexdigest()
 
 

@@ -15,8 +15,9 @@ import resource
 import select
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
+
+from xxgk.extraction import failed_record
 
 DEFAULT_TIMEOUT_S = 300.0
 DEFAULT_MEMORY_MB = 3072
@@ -73,16 +74,6 @@ class GuardedExtractor:
             self._child.kill()
             self._child.wait()
             self._child = None
-
-
-def failed_record(path: str | os.PathLike, error: str) -> dict[str, Any]:
-    from xxgk.extraction import _record, _sha256_file
-
-    p = Path(path)
-    record = _record(str(p), b"", "unknown")
-    record["sha256"] = _sha256_file(p) if p.is_file() else None
-    record["error"] = error
-    return record
 
 
 def _serve(memory_mb: int) -> None:

@@ -119,20 +119,24 @@ def _is_index_page(url: str) -> bool:
     return path.endswith("/") or bool(INDEX_PAGE.match(path))
 
 
-def _base_url(doc, page_url: str) -> str:
-    """What relative links resolve against: the page's <base href>, else the page itself."""
+def _parse_page(html: str, page_url: str):
+    """The parsed page and what its relative links resolve against (its <base href>, else the
+    page itself); None when the page cannot be parsed."""
+    doc = _parse(html)
+    if doc is None:
+        return None
     base_href = doc.find(".//base[@href]")
     if base_href is not None:
-        return normalize_url(page_url, base_href.get("href")) or page_url
-    return page_url
+        return doc, normalize_url(page_url, base_href.get("href")) or page_url
+    return doc, page_url
 
 
 def discover_listing(html: str, page_url: str, rules: Rules) -> list[Link]:
     """Entries, direct attachments and further listing pages on one listing page."""
-    doc = _parse(html)
-    if doc is None:
+    parsed = _parse_page(html, page_url)
+    if parsed is None:
         return []
-    base = _base_url(doc, page_url)
+    doc, base = parsed
     links: dict[str, Link] = {}
 
     def add(link: Link) -> None:
@@ -199,10 +203,10 @@ def _pagination(doc, base: str, page_url: str, rules: Rules) -> list[str]:
 
 def discover_attachments(html: str, page_url: str, rules: Rules) -> list[Link]:
     """Attachments linked from a report page."""
-    doc = _parse(html)
-    if doc is None:
+    parsed = _parse_page(html, page_url)
+    if parsed is None:
         return []
-    base = _base_url(doc, page_url)
+    doc, base = parsed
     links: dict[str, Link] = {}
     candidates = []
     if rules.attachment_selector is not None:
