@@ -47,7 +47,8 @@ def read(data: bytes, limits: Limits) -> RawDocument:
         for number, page in enumerate(pdf.pages, start=1):
             try:
                 page_blocks, text = _read_page(page, number, blocks)
-            except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+            except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError,
+                    IndexError) as exc:
                 raise ReadError(DAMAGED) from exc
             blocks.extend(page_blocks)
             texts.append(text)

@@ -69,7 +69,9 @@ def extract_bytes(
         return record
     except Exception as exc:  # a reader bug must not stop the batch; keep the reason
         log.debug("unexpected error while reading %s", path, exc_info=True)
-        record["error"] = f"could not read the document ({type(exc).__name__}: {exc})"[:300]
+        # One line, whatever the library put in its message (a PDF dictionary, a traceback).
+        detail = " ".join(str(exc).split())
+        record["error"] = f"could not read the document ({type(exc).__name__}: {detail})"[:280]
         return record
     issues = result.issues + check(result.values, result.template)
     record.update(
