@@ -13,7 +13,12 @@ from functools import cached_property
 
 @dataclass(slots=True)
 class Cell:
-    """One printed cell: its text as printed and where it sits in its table's grid."""
+    """One printed cell: its text as printed and where it sits in its table's grid.
+
+    `page` (1-based) and `bbox` (x0, top, x1, bottom; origin at the page's top left, in PDF points
+    for a PDF page, in pixels for an image) say where it was printed, where the format knows it:
+    a reviewer is shown the cell on the page.
+    """
 
     text: str
     row: int
@@ -21,6 +26,7 @@ class Cell:
     rowspan: int = 1
     colspan: int = 1
     page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
 
     def covers(self, row: int, col: int) -> bool:
         return self.row <= row < self.row + self.rowspan and self.col <= col < self.col + self.colspan

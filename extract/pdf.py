@@ -15,7 +15,9 @@ from pdfminer.psparser import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extract.document import Cell, Paragraph, RawDocument, ReadError, Table
-from extract.lines import row_cells
+import unicodedata
+
+from extract.lines import row_cell_spans
 from extract.settings import Limits
 
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -83,13 +85,12 @@ def _read_page(page, number: int, earlier: list) -> tuple[list, str]:
             index += 1
     # One pass over the characters for the text outside the tables (cheaper than outside_bbox).
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or id(obj) not in inside) if inside else page
-    for line in outside.extract_text_lines(return_chars=False):
-        text = line["text"]
-        cells = row_cells(text)
-        if cells:
-            placed.append((line["top"], Table.from_rows([cells], index=0, page=number, from_lines=True)))
+    for line in outside.extract_text_lines(return_chars=True):
+        row = _line_row(line, number)
+        if row is not None:
+            placed.append((line["top"], row))
         else:
-            placed.append((line["top"], Paragraph(text.strip(), page=number)))
+            placed.append((line["top"], Paragraph(line["text"].strip(), page=number)))
     placed.sort(key=lambda item: item[0])
     blocks = [b for _, b in placed]
     # Tables read line by line are numbered after the ruled ones of the page.
@@ -101,6 +102,44 @@ def _read_page(page, number: int, earlier: list) -> tuple[list, str]:
         b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks
     )
     return blocks, page_text
+
+
+def _line_row(line: dict, page: int) -> Table | None:
+    """A line of text that carries a table row, as a one-row table whose cells keep their boxes."""
+    tokens, boxes = _tokens(line)
+    spans = row_cell_spans(tokens)
+    if spans is None:
+        return None
+    cells = [Cell(text, 0, c, page=page, bbox=_union(boxes[start:end])) for c, (text, start, end) in enumerate(spans)]
+    return Table(cells=cells, index=0, page=page, from_lines=True)
+
+
+def _tokens(line: dict) -> tuple[list[str], list[list[dict]]]:
+    """The line's white-space separated tokens (folded as `row_cells` folds them), each with its
+    characters. pdfplumber's line text is its characters in order plus the spaces it inserted."""
+    chars = line["chars"]
+    tokens: list[str] = []
+    boxes: list[list[dict]] = []
+    i = 0
+    for raw in line["text"].split():
+        members = []
+        for ch in raw:
+            while i < len(chars) and chars[i]["text"].isspace():
+                i += 1
+            if i < len(chars) and chars[i]["text"] == ch:
+                members.append(chars[i])
+                i += 1
+        for token in unicodedata.normalize("NFKC", raw).split():
+            tokens.append(token)
+            boxes.append(members)
+    return tokens, boxes
+
+
+def _union(groups: list[list[dict]]) -> tuple[float, float, float, float] | None:
+    chars = [ch for group in groups for ch in group]
+    if not chars:
+        return None
+    return (min(c["x0"] for c in chars), min(c["top"] for c in chars), max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
 
 
 def _table(table, chars: list[dict], page: int, index: int) -> tuple[Table, set[int]]:
@@ -119,7 +158,7 @@ def _table(table, chars: list[dict], page: int, index: int) -> tuple[Table, set[
         for dr in range(rowspan):
             for dc in range(colspan):
                 by_position[(row_i + dr, col + dc)] = len(cells)
-        cells.append(Cell("", row_i, col, rowspan, colspan, page))
+        cells.append(Cell("", row_i, col, rowspan, colspan, page, (x0, top, x1, bottom)))
     x0, top, x1, bottom = table.bbox
     members: list[list[dict]] = [[] for _ in cells]
     used: set[int] = set()

@@ -64,3 +64,24 @@ def test_workers_give_the_same_records_in_the_same_order(folder):
     guarded = run("extract", "--json", "--provenance", "--workers", "2", str(root))
     assert guarded.returncode == 0, guarded.stderr
     assert [json.loads(x) for x in guarded.stdout.splitlines()] == [json.loads(x) for x in alone.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("ruled", [True, False])
+def test_pdf_provenance_boxes_frame_the_printed_figure(tmp_path, ruled):
+    """The desk draws a figure's box on the page image: the box must hold that figure's text."""
+    import io
+
+    import pdfplumber
+
+    spec = make_spec(seed=4, template="2021")
+    data = render(spec, "pdf", ruled=ruled, page_break_in_t3=True)
+    (tmp_path / "r.pdf").write_bytes(data)
+    record = json.loads(run("extract", "--json", "--provenance", str(tmp_path / "r.pdf")).stdout)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for key in ("t3.new.natural", "t3.unable.unclear.total", "t3.carried_forward.total", "t4.review.total", "t2.fees.amount"):
+            where = record["provenance"][key]
+            page = pdf.pages[where["page"] - 1]
+            x0, top, x1, bottom = where["bbox"]
+            assert 0 <= x0 < x1 <= page.width and 0 <= top < bottom <= page.height
+            inside = page.crop((x0 - 0.5, top - 0.5, x1 + 0.5, bottom + 0.5)).extract_text().split()
+            assert where["text"] in inside, (key, where, inside)

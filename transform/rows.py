@@ -23,7 +23,10 @@ class Slot:
         c = self.cell
         if c is None:
             return {"table": self.table, "text": ""}
-        return {"page": c.page, "table": self.table, "row": c.row + 1, "col": c.col + 1, "text": c.text}
+        where = {"page": c.page, "table": self.table, "row": c.row + 1, "col": c.col + 1, "text": c.text}
+        if c.bbox is not None:
+            where["bbox"] = [round(v, 1) for v in c.bbox]
+        return where
 
 
 @dataclass
