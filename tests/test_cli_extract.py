@@ -34,7 +34,7 @@ def test_json_lines_follow_the_contract(folder):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert sorted(r["format"] for r in records) == ["docx", "html", "pdf"]  # told from bytes, not names
     for record in records:
-        assert set(record) == {"path", "sha256", "format", "agency", "year", "template", "status", "values", "issues", "error"}
+        assert set(record) == {"path", "sha256", "format", "agency", "year", "template", "status", "values", "issues", "error", "dates"}
         assert set(keys_for("2021")) <= set(record["values"])
         assert record["status"] == "ok" and record["agency"] == "夏县教育局" and record["year"] == 2023
         assert all(record["values"][k] == v or abs(record["values"][k] - v) < 1e-6 for k, v in spec.figures.items())

@@ -2,7 +2,9 @@
 about us (the extractor is unsure), and notes that change nothing.
 
 A code's first word says which: `source.*` (figures stay as printed; the report is flagged),
-`extractor.*` (a figure could not be placed with certainty; flagged), `note.*` (information).
+`extractor.*` (a figure could not be placed with certainty; flagged), `note.*` (information),
+`format.*` (the report's form against the national format: never changes a figure or the status;
+transform/audit.py finds those of one document, warehouse/audit.py those across documents).
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ CODES = {
     "note.single_other_row": "（六）其他处理 is printed as one row in a 2021-format report",
     "note.meta_from_listing": "the document does not name its agency or year; they come from the portal's title",
     "note.version_guessed": "no column label tells the version; it was taken from the year",
+    # format.*: the audit against the national format (never flags; `status` stays about the figures)
+    "format.part_missing": "one of the six parts of the format is not printed",
+    "format.part_order": "the six parts are not printed in the format's order",
+    "format.text_table_mismatch": "a figure stated in the prose disagrees with the table",
+    "format.empty_part": "五 (problems and improvements) says nothing",
+    "format.fees_not_stated": "六 of a 2021-format report does not state the information processing fees charged",
+    "format.late": "published after 31 January of the following year",
+    "format.missing": "an agency that is expected to report has no report for the year",
+    "format.republished": "the report was changed after publication (a new version at the same URL, or a second report)",
+    "format.carry_on": "the report does not carry on from the agency's report of the year before",
+    "format.published_twice": "the same report (the same figures) is published under two URLs or two agencies",
     "note.not_applicable": "a cell prints '—' or '/' (not applicable); recorded as 0",
 }
 

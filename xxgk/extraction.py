@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from extract import DEFAULT_LIMITS, Limits, ReadError, read_document, sniff
+from extract.dates import page_date, signature_date
 from transform.align import NotAReport, align
+from transform.audit import audit
 from transform.checks import check
 from transform.findings import status_of
 
@@ -49,6 +51,7 @@ def _record(path: str, data: bytes, fmt: str) -> dict[str, Any]:
         "values": {},
         "issues": [],
         "error": None,
+        "dates": {"page": None, "signature": None},
     }
 
 
@@ -60,6 +63,7 @@ def extract_bytes(
     record = _record(path, data, fmt)
     try:
         document = read_document(data, fmt, limits)
+        record["dates"] = _dates(data, fmt, document.text)
         result = align(document)
     except (ReadError, NotAReport) as exc:
         record["error"] = str(exc)
@@ -73,7 +77,7 @@ def extract_bytes(
         detail = " ".join(str(exc).split())
         record["error"] = f"could not read the document ({type(exc).__name__}: {detail})"[:280]
         return record
-    issues = result.issues + check(result.values, result.template)
+    issues = result.issues + check(result.values, result.template) + audit(document, result)
     record.update(
         agency=result.agency,
         year=result.year,
@@ -85,6 +89,13 @@ def extract_bytes(
     if provenance:
         record["provenance"] = result.provenance
     return record
+
+
+def _dates(data: bytes, fmt: str, text: str) -> dict[str, str | None]:
+    """The dates the document prints about itself (kept for failed records too: a page that only
+    links its report as an attachment still dates it)."""
+    page, signed = page_date(data, fmt, text), signature_date(text)
+    return {"page": page.isoformat() if page else None, "signature": signed.isoformat() if signed else None}
 
 
 def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False) -> dict[str, Any]:
