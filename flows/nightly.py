@@ -176,7 +176,18 @@ def load_task(data_dir: str, sources_file: str | None) -> dict[str, int]:
     harvest_db = Path(data_dir) / "harvest.duckdb"
     documents = documents_from_harvest(harvest_db, source_regions=regions) if harvest_db.exists() else {}
     records = [with_listing_title(r, documents.get(r.get("sha256"), {}).get("title")) for r in extraction_records(data_dir)]
+    with_entry_page_dates(data_dir, documents)
     return publish_records(data_dir, records, documents=documents).as_dict()
+
+
+def with_entry_page_dates(data_dir: str | os.PathLike, documents: dict[str, dict[str, Any]]) -> None:
+    """An attachment is dated by the page that links it: its entry page's extraction record."""
+    folder = extracted_dir(data_dir)
+    for doc in documents.values():
+        entry = doc.get("entry_sha256")
+        path = folder / f"{entry}.json" if entry else None
+        if path is not None and path.exists():
+            doc["page_date"] = (json.loads(path.read_text(encoding="utf-8")).get("dates") or {}).get("page")
 
 
 def with_listing_title(record: dict[str, Any], title: str | None) -> dict[str, Any]:

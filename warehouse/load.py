@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from transform.template import all_keys
-from warehouse import checks
+from warehouse import audit, checks
 from warehouse.agencies import Agency, Override, normalize_name, place
 from warehouse.corrections import agency_overrides, read_corrections, validate
 from warehouse.migrate import migrate
@@ -164,6 +164,9 @@ def _load(con, records, docs, region_code, source_id, corrections) -> LoadResult
             "region_code": d.get("region_code") or region_code, "title": d.get("title"),
             "published_on": _date(d.get("published_on")), "fetched_at": _time(d.get("fetched_at")), "size": d.get("size"),
             "first_loaded_at": now,
+            # The dates the document prints (an attachment's page date is its entry page's: `documents`).
+            "page_date": _date(d.get("page_date") or (rec.get("dates") or {}).get("page")),
+            "signature_date": _date((rec.get("dates") or {}).get("signature")),
         })
     if doc_rows:
         _insert(con, "_docs", doc_rows, """
@@ -176,8 +179,10 @@ def _load(con, records, docs, region_code, source_id, corrections) -> LoadResult
                 title = coalesce(excluded.title, documents.title),
                 published_on = coalesce(excluded.published_on, documents.published_on),
                 fetched_at = coalesce(excluded.fetched_at, documents.fetched_at),
-                size = coalesce(excluded.size, documents.size)""", {
-            "published_on": pa.date32(), "fetched_at": pa.timestamp("us", tz="UTC"),
+                size = coalesce(excluded.size, documents.size),
+                page_date = coalesce(excluded.page_date, documents.page_date),
+                signature_date = coalesce(excluded.signature_date, documents.signature_date)""", {
+            "published_on": pa.date32(), "page_date": pa.date32(), "signature_date": pa.date32(), "fetched_at": pa.timestamp("us", tz="UTC"),
             "first_loaded_at": pa.timestamp("us", tz="UTC"), "size": pa.int64()})
 
     # Agencies.
@@ -412,6 +417,7 @@ def refresh(con, touched: set[int], rewide: set[int] = frozenset(), versions: bo
     checks.check_across(con)
     con.execute("DROP TABLE IF EXISTS _touched")
     refresh_summaries(con)
+    audit.refresh_audit(con)
 
 
 def refresh_summaries(con) -> None:

@@ -108,7 +108,8 @@ def open_published(data_dir: str | os.PathLike) -> duckdb.DuckDBPyConnection:
 def documents_from_harvest(harvest_db: str | os.PathLike,
                            source_regions: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """What the harvester's fetch log (warehouse/sql/harvest.sql) knows of each document, by sha256:
-    url, source_id, title, published_on, fetched_at, size, and the registry entry's region_code when
+    url, source_id, title, published_on (the listing's date), fetched_at (first seen), size,
+    entry_sha256 (an attachment's entry page), and the registry entry's region_code when
     `source_regions` (source id → region code, from sources.yaml) is given."""
     con = duckdb.connect(str(harvest_db), read_only=True)
     try:
@@ -117,11 +118,16 @@ def documents_from_harvest(harvest_db: str | os.PathLike,
                    arg_min(coalesce(entry_title, link_text), fetch_id), min(published_on), min(fetched_at), any_value(size)
             FROM harvest_fetches WHERE sha256 IS NOT NULL AND outcome <> 'failed' AND kind <> 'listing'
             GROUP BY sha256""").fetchall()
+        # The entry page an attachment was linked from: its date is the attachment's page date.
+        entries = dict(con.execute("""
+            SELECT a.sha256, arg_min(e.sha256, e.fetch_id) FROM harvest_fetches a
+            JOIN harvest_fetches e ON e.kind = 'entry' AND e.sha256 IS NOT NULL AND a.parent_url IN (e.url, e.final_url)
+            WHERE a.kind = 'attachment' AND a.sha256 IS NOT NULL GROUP BY a.sha256""").fetchall())
     finally:
         con.close()
     regions = source_regions or {}
     return {
         sha: {"url": url, "source_id": src, "region_code": regions.get(src), "title": title,
-              "published_on": pub, "fetched_at": fetched, "size": size}
+              "published_on": pub, "fetched_at": fetched, "size": size, "entry_sha256": entries.get(sha)}
         for sha, url, src, title, pub, fetched, size in rows
     }

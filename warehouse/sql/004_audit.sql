@@ -45,7 +45,7 @@ f AS (
     SELECT region_code AS county, year,
            count(DISTINCT coalesce(report_id::VARCHAR, agency_id)) AS audit_failing,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'on_time') AS audit_late,
-           count(DISTINCT agency_id) FILTER (WHERE criterion = 'published') AS audit_missing,
+           count(DISTINCT agency_id) FILTER (WHERE criterion = 'reported') AS audit_missing,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'parts') AS audit_parts,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'version') AS audit_version,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'text_agrees') AS audit_text_mismatch,
