@@ -28,6 +28,8 @@ QUOTE_MAX = 90
 TOLERANCE = 1e-6
 # Formats whose lines are printed lines: a sentence runs on over the next paragraph.
 WRAPPED_FORMATS = ("pdf", "txt")
+# Workbooks carry the tables only (the prose is published beside them): their parts are not audited.
+TABLES_ONLY_FORMATS = ("xls", "xlsx")
 
 
 @cache
@@ -109,6 +111,8 @@ def _heading(line: str, seen: set[str]) -> tuple[str, re.Match] | None:
 
 
 def audit(document: RawDocument, result: Alignment) -> list[Issue]:
+    if document.format in TABLES_ONLY_FORMATS:
+        return []
     parts, preamble = find_parts(document)
     issues = _part_issues(parts, result)
     by_number = {p.number: p for p in parts}
@@ -159,7 +163,8 @@ def _fees_not_stated(part: Part | None) -> list[Issue]:
         return []  # the missing part is its own finding
     if any(word in part.text for word in phrases()["fee_statements"]):
         return []
-    shown = part.text[:QUOTE_MAX] or "nothing"
+    first = SENTENCE.match(part.text)
+    shown = first.group(0)[:QUOTE_MAX] if first else "nothing"
     return [Issue("format.fees_not_stated",
                   f"part 六、其他需要报告的事项 does not state the information processing fees charged (it says {shown!r})")]
 

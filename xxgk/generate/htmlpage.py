@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from xxgk.generate.form import published_on
 from xxgk.generate.model import Grid, Para, ReportSpec, build_report, merged_quirks, style_from
 
 HTML_QUIRKS = {"flattened", "encoding", "declared_charset", "word_markup", "site_chrome"}
@@ -39,7 +40,7 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
     out.append("<body>")
     if q.get("site_chrome"):
         out.append('<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; 政府信息公开年报</div>')
-        out.append(f'<div class="info">发布时间：{spec.year + 1}-01-{20 + spec.seed % 9:02d}　来源：{escape(spec.agency)}</div>')
+        out.append(f'<div class="info">发布时间：{published_on(spec):%Y-%m-%d}　来源：{escape(spec.agency)}</div>')
     out.append('<div class="article">')
     for block in report.blocks:
         if isinstance(block, Para):

@@ -13,6 +13,7 @@ from typing import Any
 
 from transform.template import layout, t2_sections, t4_columns, t4_groups
 from xxgk.generate.figures import AMOUNT_KEYS, is_mixed, t3_printed_rows
+from xxgk.generate.form import PART_ORDER, form_text, signature_date, stated_figures
 from xxgk.generate.spec import ReportSpec
 
 FIXED = {
@@ -50,7 +51,11 @@ _PROSE_5 = [
     "一是公开内容还不够丰富；二是政策解读形式较为单一。下一步，我们将进一步规范公开流程，"
     "丰富解读形式，提升公开实效。",
 ]
-_PROSE_6 = ["本年度未收取信息处理费。", "无。", "本机关未发生收取信息处理费的情况，无其他需要报告的事项。"]
+# 六 of the 2021 format states the information processing fees charged; the 2019 format did not ask.
+_PROSE_6 = {
+    "2021": ["本年度未收取信息处理费。", "本机关未发生收取信息处理费的情况，无其他需要报告的事项。"],
+    "2019": ["本年度未收取信息处理费。", "无。", "本机关未发生收取信息处理费的情况，无其他需要报告的事项。"],
+}
 
 _FULLWIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
 
@@ -172,24 +177,24 @@ def _break(label: str, style: Style) -> str:
 
 
 def build_report(spec: ReportSpec, style: Style = Style()) -> Report:
+    """The report's blocks. `spec.form` plants what the audit must find (xxgk.generate.form)."""
     rng = random.Random(f"prose:{spec.seed}:{spec.agency}:{spec.year}")
     fmt = dict(agency=spec.agency, year=spec.year)
+    parts: dict[str, list[Block]] = {
+        "一": [Para(FIXED["part1"], "heading"), Para(rng.choice(_PROSE_1).format(**fmt)),
+              *(Para(p) for p in _PROSE_1B[: rng.randint(1, 3)]),
+              *(Para(p) for p in stated_figures(spec))],
+        "二": [Para(FIXED["part2"], "heading"), t2_grid(spec, style)],
+        "三": [Para(FIXED["part3"], "heading"), t3_grid(spec, style)],
+        "四": [Para(FIXED["part4"], "heading"), t4_grid(spec, style)],
+        "五": [Para(FIXED["part5"], "heading"), Para(form_text(spec, "五") or rng.choice(_PROSE_5))],
+        "六": [Para(FIXED["part6"], "heading"), Para(form_text(spec, "六") or rng.choice(_PROSE_6[spec.template]))],
+    }
     blocks: list[Block] = [Para(title_of(spec), "title")]
-    blocks.append(Para(FIXED["part1"], "heading"))
-    blocks.append(Para(rng.choice(_PROSE_1).format(**fmt)))
-    blocks.extend(Para(p) for p in _PROSE_1B[: rng.randint(1, 3)])
-    blocks.append(Para(FIXED["part2"], "heading"))
-    blocks.append(t2_grid(spec, style))
-    blocks.append(Para(FIXED["part3"], "heading"))
-    blocks.append(t3_grid(spec, style))
-    blocks.append(Para(FIXED["part4"], "heading"))
-    blocks.append(t4_grid(spec, style))
-    blocks.append(Para(FIXED["part5"], "heading"))
-    blocks.append(Para(rng.choice(_PROSE_5)))
-    blocks.append(Para(FIXED["part6"], "heading"))
-    blocks.append(Para(rng.choice(_PROSE_6)))
+    for number in spec.form.get("parts", PART_ORDER):
+        blocks.extend(parts[number])
     blocks.append(Para(spec.agency, "sign"))
-    blocks.append(Para(f"{spec.year + 1}年1月{rng.randint(10, 28)}日", "sign"))
+    blocks.append(Para(signature_date(spec, rng), "sign"))
     return Report(title_of(spec), blocks, spec)
 
 

@@ -19,7 +19,8 @@ class ReportSpec:
 
     `title_style` is "agency_first" ("{agency}{year}年政府信息公开工作年度报告") or "year_first"
     ("{year}年{agency}政府信息公开工作年度报告"). `quirks` are default keyword flags for the
-    renderers (a renderer's own keyword arguments override them); `seed` varies the prose.
+    renderers (a renderer's own keyword arguments override them); `seed` varies the prose. `form`
+    plants findings of the audit against the format (see xxgk.generate.form): {} is a clean report.
     """
 
     agency: str
@@ -30,6 +31,7 @@ class ReportSpec:
     quirks: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     region_code: str | None = None
+    form: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.template not in ("2019", "2021"):
