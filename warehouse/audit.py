@@ -59,6 +59,14 @@ SHORT = {
     "format.empty_part": "五无内容", "format.fees_not_stated": "未说明收费", "format.carry_on": "未衔接",
     "format.republished": "发布后修改", "format.published_twice": "重复发布",
 }
+# The county-year counts of v_audit_county_year, as the summary shows them.
+COUNT_LABELS = {
+    "reports_audited": "审核报告数", "audit_failing": "未通过审核的报告（含缺报）", "audit_late": "逾期发布",
+    "audit_missing": "缺报机关（点名）", "audit_parts": "六个部分不全或顺序错", "audit_version": "格式版本不符",
+    "audit_text_mismatch": "正文与表格不符", "audit_empty_part": "五无内容", "audit_fees_not_stated": "六未说明收费",
+    "audit_title": "未印年份或机关", "audit_rows": "表格缺行", "audit_carry_on": "未衔接上年",
+    "audit_republished": "发布后修改", "audit_published_twice": "重复发布",
+}
 MIN_NONZERO_TWINS = 5  # reports of all zeros (many townships) are alike without being copies
 CHANGES_LISTED = 8
 PASS = "✓"
@@ -116,11 +124,21 @@ def _publication(con) -> None:
             FROM reports r JOIN documents doc USING (sha256) LEFT JOIN watch w USING (source_id)
             WHERE r.status <> 'failed' AND r.year IS NOT NULL AND r.year BETWEEN 2000 AND 2100
         )
-        SELECT report_id, published, basis, deadline,
+        SELECT report_id, published, basis, deadline, NULL, NULL,
                CASE WHEN published IS NULL THEN NULL
                     WHEN basis = 'first_seen' AND (since IS NULL OR since > deadline) THEN NULL
                     ELSE greatest(date_diff('day', deadline, published), 0) END
         FROM d""")
+    # An agency-year's versions share its first publication: a corrected report is not late.
+    con.execute("""
+        UPDATE report_publication p SET first_published = f.published, first_basis = f.basis, days_late = f.days_late
+        FROM (SELECT r.agency_id, r.year, min(q.published) AS published, arg_min(q.basis, q.published) AS basis,
+                     arg_min(q.days_late, q.published) AS days_late
+              FROM report_publication q JOIN reports r USING (report_id)
+              WHERE q.published IS NOT NULL AND r.agency_id IS NOT NULL GROUP BY ALL) f, reports r
+        WHERE r.report_id = p.report_id AND r.agency_id = f.agency_id AND r.year = f.year""")
+    con.execute("""UPDATE report_publication SET first_published = published, first_basis = basis
+                   WHERE first_published IS NULL""")
 
 
 def _per_document(con) -> None:
@@ -147,8 +165,8 @@ def _basis_sql(column: str) -> str:
 def _late(con) -> None:
     con.execute(_INSERT + f"""
         SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name), r.region_code, r.year, 'format.late',
-               'on_time', 'warning', 'published ' || p.published::VARCHAR || ' (' || p.basis || ')', []::VARCHAR[],
-               'published ' || p.published::VARCHAR || ' (' || {_basis_sql('p.basis')} || '), ' || p.days_late
+               'on_time', 'warning', 'published ' || p.first_published::VARCHAR || ' (' || p.first_basis || ')', []::VARCHAR[],
+               'published ' || p.first_published::VARCHAR || ' (' || {_basis_sql('p.first_basis')} || '), ' || p.days_late
                || ' days after the deadline ' || p.deadline::VARCHAR, NULL, p.days_late
         FROM report_publication p JOIN reports r USING (report_id) LEFT JOIN agencies a USING (agency_id)
         WHERE r.is_current AND p.days_late > 0""")
@@ -171,13 +189,18 @@ def _missing(con, today: date) -> None:
                 [today, today, today])
 
 
+def _n(column: str) -> str:
+    """A figure as SQL text, without '.0' on whole numbers."""
+    return f"CASE WHEN {column} = round({column}) THEN CAST({column} AS BIGINT)::VARCHAR ELSE {column}::VARCHAR END"
+
+
 def _carry_on(con) -> None:
-    con.execute(_INSERT + """
+    con.execute(_INSERT + f"""
         SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name), r.region_code, r.year, 'format.carry_on',
                'carries_on', 'warning', 'report ' || p.report_id::VARCHAR || ' (' || p.year::VARCHAR || ')', c.keys,
-               c.rule || ': ' || c.detail || ': ' || c.keys[1] || ' of the ' || p.year::VARCHAR || ' report (report '
-               || p.report_id::VARCHAR || ') gives ' || c.expected::VARCHAR || ', ' || c.keys[-1] || ' of this '
-               || r.year::VARCHAR || ' report prints ' || c.found::VARCHAR,
+               c.rule || ': ' || c.detail || ': expected ' || {_n('c.expected')} || ' from the ' || p.year::VARCHAR
+               || ' report (report ' || p.report_id::VARCHAR || '), this ' || r.year::VARCHAR || ' report prints '
+               || {_n('c.found')} || ' (' || array_to_string(c.keys, ', ') || ')',
                p.report_id, NULL
         FROM checks c JOIN reports r USING (report_id) JOIN reports p ON p.report_id = c.related_report
         LEFT JOIN agencies a ON a.agency_id = r.agency_id
@@ -325,7 +348,8 @@ def audit_table(db, county: str | None = None, year: int | None = None, city: st
     try:
         reports = con.execute(f"""
             SELECT r.region_code AS county, g.name AS county_name, coalesce(a.name, r.agency_name) AS agency, r.year,
-                   r.report_id, r.agency_id, p.published AS published_on, p.basis, p.days_late
+                   r.report_id, r.agency_id, p.first_published AS published_on, p.first_basis AS basis,
+                   p.days_late
             FROM reports r LEFT JOIN agencies a USING (agency_id) LEFT JOIN report_publication p USING (report_id)
             LEFT JOIN regions g ON g.code = r.region_code
             WHERE r.is_current AND r.status <> 'failed' AND r.year IS NOT NULL AND {where}
@@ -366,6 +390,21 @@ def _short(f) -> str:
     if f.code in ("format.late", "format.missing") and not pd.isna(f.days):
         return f"{text} {int(f.days)}天"
     return f"{text} {f.where}" if isinstance(f.where, str) and f.where else text
+
+
+def with_audit_counts(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.DataFrame:
+    """County-year summary rows (columns code, year) with the counts of v_audit_county_year."""
+    if df.empty or "code" not in df.columns:
+        return df
+    try:
+        counts = con.execute("SELECT * FROM v_audit_county_year").df()
+    except duckdb.CatalogException:  # a warehouse built before migration 004
+        return df
+    counts = counts.rename(columns={"county": "code"})
+    out = df.merge(counts, on=["code", "year"], how="left")
+    for column in COUNT_LABELS:
+        out[column] = out[column].fillna(0).astype("int64")
+    return out
 
 
 def audit_shares(table: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from warehouse.audit import COUNT_LABELS, with_audit_counts
 from warehouse.metrics import COUNTS, LABELS, RATES, measures
 from warehouse.regions import identity
 
@@ -48,7 +49,9 @@ def _years(year: int | None) -> list[int] | None:
 def county_summary(db, county: str | None = None, city: str | None = None, province: str | None = None,
                    year: int | None = None, yoy: bool = True) -> pd.DataFrame:
     filters = {"county": county, "city": city, "province": province}
-    return _select(db, "v_county_year", filters, year, yoy)
+    frame = _select(db, "v_county_year", filters, year, yoy)
+    with _con(db) as con:
+        return with_audit_counts(con, frame)
 
 
 def area_summary(db, level: str, code: str | None = None, province: str | None = None, year: int | None = None,
@@ -116,4 +119,4 @@ def label(column: str) -> str:
     for prefix, zh in (("change_", "较上年"), ("prev_", "上年")):
         if column.startswith(prefix):
             return f"{LABELS.get(column[len(prefix):], column[len(prefix):])}（{zh}）"
-    return LABELS.get(column, column)
+    return LABELS.get(column) or COUNT_LABELS.get(column, column)

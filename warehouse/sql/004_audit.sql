@@ -25,13 +25,16 @@ CREATE TABLE audit_findings (
     days            INTEGER                -- days past the deadline (late, missing)
 );
 
--- When each current report was published, by the best date known, and on which basis.
+-- When each report was published, by the best date known, and on which basis. On time is judged
+-- by the agency-year's first publication (a corrected version published later is not late).
 CREATE TABLE report_publication (
-    report_id     BIGINT PRIMARY KEY,
-    published     DATE,
-    basis         VARCHAR,                 -- page | listing | signature | first_seen
-    deadline      DATE,                    -- 31 January of the year after the report's year
-    days_late     INTEGER                  -- published - deadline when positive, else 0
+    report_id        BIGINT PRIMARY KEY,
+    published        DATE,
+    basis            VARCHAR,              -- page | listing | signature | first_seen
+    deadline         DATE,                 -- 31 January of the year after the report's year
+    first_published  DATE,                 -- the first publication of the agency's report of that year
+    first_basis      VARCHAR,
+    days_late        INTEGER               -- first_published - deadline when positive, else 0; NULL: unknown
 );
 
 -- Per county and year: how many reports (or agencies) fail each criterion.

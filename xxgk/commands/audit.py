@@ -8,6 +8,7 @@ import json
 import sys
 
 import click
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -54,9 +55,12 @@ def command(data_dir, county, city, province, year, as_json, as_csv) -> None:
 
 
 def _plain(value):
-    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        return list(value.tolist() if hasattr(value, "tolist") else value)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A DataFrame value as JSON: lists as lists, NULL/NaN/NA as null, numpy scalars as numbers."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if value is None or pd.isna(value):
         return None
     return value.item() if hasattr(value, "item") else value
 

@@ -41,9 +41,27 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
             portal.stop()
     ctx.invoke(summary_command, data_dir=str(data))
     print_broken_sums(data, console)
+    print_audit_tables(data, console)
     console.print(f"\nwarehouse: [bold]{data / 'warehouse.duckdb'}[/]")
     console.print(f"try: .venv/bin/xxgk query --data {data} \"SELECT * FROM v_county_year\"")
     console.print("trends: open notebooks/trend_review.ipynb (XXGK_DATA=" + str(data) + ")")
+
+
+def print_audit_tables(data: Path, console: Console) -> None:
+    """Each county's audit of its latest year against the national format (xxgk audit)."""
+    from warehouse.audit import audit_table
+    from warehouse.publish import open_published
+    from xxgk.commands.audit import print_audit
+
+    con = open_published(data)
+    try:
+        latest = con.execute("SELECT region_code, max(year) FROM reports WHERE region_code IS NOT NULL "
+                             "AND year IS NOT NULL GROUP BY ALL ORDER BY 1").fetchall()
+        for county, year in latest:
+            print_audit(console, audit_table(con, county=county, year=year))
+    finally:
+        con.close()
+    console.print("every finding with its place in the report: .venv/bin/xxgk audit --data " + str(data) + " --json")
 
 
 def print_broken_sums(data: Path, console: Console) -> None:

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,31 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def _form_flaws(ai: int, year: int, latest_with_flaws: bool, figures: dict) -> tuple[dict, list[str]]:
+    """The form flaws planted in an agency's latest report, and the audit codes they must give."""
+    if not latest_with_flaws:
+        return {}, []
+    if ai == 3:
+        return {"published": f"{year + 1}-03-16"}, ["format.late"]
+    if ai == 4:
+        return {"stated": {"t3.new.total": (figures.get("t3.new.total") or 0) + 3}}, ["format.text_table_mismatch"]
+    return {}, []
+
+
+def _republished(out: Path, first: dict, spec: ReportSpec, fmt: str, quirks: dict) -> dict:
+    """The same agency's report of the same year published again, later, with corrected figures
+    (still consistent): a second report, which the audit shows as changed after publication."""
+    figures = dict(spec.figures)
+    for key in ("t3.new.natural", "t3.new.total", "t3.carried_forward.natural", "t3.carried_forward.total"):
+        figures[key] = (figures[key] or 0) + 2
+    again = replace(spec, figures=figures, form={**spec.form, "published": f"{spec.year + 1}-02-20"})
+    name = first["file"].replace(f".{fmt}", f"-v2.{fmt}")
+    (out / name).write_bytes(render(again, fmt, **quirks))
+    changed = sorted(k for k in figures if figures[k] != spec.figures[k])
+    return {**first, "file": name, "figures": figures, "published": again.form["published"],
+            "republishes": first["file"], "audit": ["format.republished"], "changed": changed}
+
+
 def agencies_of(region_code: str, n: int) -> list[str]:
     """The first `n` agencies of a county: its government, then departments and townships alternating."""
     county = COUNTIES[region_code]
@@ -97,8 +124,12 @@ def write_demo_corpus(
 
     With `flaws`, the corpus shows what a 政务公开办 meets in January: in the latest year one
     department per county prints a table 四 whose total is wrong (as a real district report did;
-    its entry lists `broken_rules`) and the last agency of each county publishes nothing (missing).
-    Returns the manifest's document entries (file names are relative to `out_dir`).
+    its entry lists `broken_rules`) and the last agency of each county publishes nothing (missing);
+    the audit against the format finds (entries list them under `audit`): one report published in
+    March (late), one whose prose states another number of applications than its table, and the
+    county government's report published again in February with corrected figures (a second
+    report of the same agency and year). Every entry has `published`, the date its page and the
+    portal's listing show. Returns the manifest's document entries (file names are relative to `out_dir`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,11 +155,15 @@ def write_demo_corpus(
                 broken = {}
                 if flaws and year == years[-1] and ai == 2:
                     broken = {4: break_rule(figures, 4, seed=doc_seed)}
+                form, audit = _form_flaws(ai, year, flaws and year == years[-1], figures)
+                if form.get("stated") and fmt == "xlsx":
+                    fmt, quirks = "html", {}  # a workbook prints no prose to disagree with its tables
                 spec = ReportSpec(agency, year, template, figures,
                                   title_style=rng.choice(["agency_first", "agency_first", "year_first"]),
-                                  seed=doc_seed, region_code=code)
+                                  seed=doc_seed, region_code=code, form=form)
                 name = f"{code}-{ai:02d}-{year}.{fmt}"
                 (out / name).write_bytes(render(spec, fmt, **quirks))
+                published = form.get("published") or date(year + 1, 1, 10 + (n % 20)).isoformat()
                 entries.append({
                     "file": name,
                     "format": fmt,
@@ -141,7 +176,11 @@ def write_demo_corpus(
                     "generated": True,
                     "figures": figures,
                     **({"broken_rules": broken} if broken else {}),
+                    "published": published,
+                    **({"audit": audit} if audit else {}),
                 })
+                if flaws and year == years[-1] and ai == 1:
+                    entries.append(_republished(out, entries[-1], spec, fmt, quirks))
     manifest = {"generated": True, "generator": "xxgk.generate", "seed": seed, "note": NOTE, "documents": entries}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return entries

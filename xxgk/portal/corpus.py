@@ -28,7 +28,8 @@ def corpus_reports(corpus_dir: str | Path, entries: list[dict]) -> dict[str, lis
     for i, entry in enumerate(entries):
         data = (root / entry["file"]).read_bytes()
         title = f"{entry['agency']}{entry['year']}年政府信息公开工作年度报告"
-        published = date(entry["year"] + 1, 1, 10) + timedelta(days=i % 20)
+        published = (date.fromisoformat(entry["published"]) if entry.get("published")
+                     else date(entry["year"] + 1, 1, 10) + timedelta(days=i % 20))
         if entry["format"] == "html":
             match = _BODY.search(decode_text(data))
             report = Report(title, published, match.group(1) if match else "", slug=f"t{i:04d}")
