@@ -324,8 +324,7 @@ def test_the_portal_serves_dates_and_a_changed_republication_on_a_later_night(tm
         assert basis == {"page"}  # every report page (and an attachment's entry page) prints its date
 
         # a later night: a report is changed in place, at the same URL
-        entry = next(e for e in entries if e["year"] == 2023 and e["format"] != "html" and not e.get("audit")
-                     and not e.get("broken_rules"))
+        entry = next(e for e in entries if e["year"] == 2022 and e["format"] != "html")
         portal = served[entry["region_code"]].portal
         original = (corpus / entry["file"]).read_bytes()
         path = next(p for p, d in portal.documents.items() if d.body == original)
