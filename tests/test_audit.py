@@ -221,6 +221,25 @@ def test_missing_agency_by_name_with_days(audited):
     assert "夏县财政局" in missing["message"]
 
 
+def test_an_agency_named_by_a_review_without_a_report_is_missing(tmp_path):
+    from warehouse.audit import audit_table
+    from warehouse.corrections import add_correction
+    from warehouse.publish import publish_records, republish
+
+    records = [_record("夏县教育局", 2023, 21)[0], _record("夏县民政局", 2023, 22)[0]]
+    publish_records(tmp_path, records, region_code="140828")
+    add_correction(tmp_path, {"action": "agency", "agency": "夏县林业局", "region": "140828", "kind": "department"})
+    republish(tmp_path)
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        (missing,) = findings(con, "format.missing")
+        table = audit_table(con, county="140828", year=2023).set_index("agency")
+    finally:
+        con.close()
+    assert missing["agency_name"] == "夏县林业局" and "named by a review" in missing["message"]
+    assert table.loc["夏县林业局", "reported"].startswith("未发布")
+
+
 def test_text_table_mismatch_is_an_audit_finding(audited):
     (f,) = findings(audited["con"], "format.text_table_mismatch")
     assert f["agency_name"] == "夏县卫生健康局" and f["where"] == "part 一" and list(f["keys"]) == ["t3.new.total"]

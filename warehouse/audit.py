@@ -7,8 +7,9 @@
   day the harvest first saw it (only when the harvest was already watching that source before the
   deadline: otherwise a report found years later would look years late); `basis` says which;
 - `format.missing`: an agency with a report for Y-1 and none for Y, once Y's deadline has passed
-  and other agencies of the county have reports for Y (else Y is not harvested yet): by name, with
-  the days past the deadline;
+  and other agencies of the county have reports for Y (else Y is not harvested yet), and an agency
+  a review placed in the county without a report for its latest year: by name, with the days past
+  the deadline;
 - `format.republished`: a second report of the same agency and year, or a new version at the same
   URL, whose figures differ (old → new, with both dates);
 - `format.carry_on`: the cross-year checks (warehouse/checks.py) on the later report, naming both;
@@ -83,6 +84,7 @@ def refresh_audit(con: duckdb.DuckDBPyConnection, today: date | None = None) -> 
     _per_document(con)
     _late(con)
     _missing(con, today)
+    _named_by_review(con, today)
     _carry_on(con)
     _versions(con)
     _twins(con)
@@ -192,6 +194,28 @@ def _missing(con, today: date) -> None:
 def _n(column: str) -> str:
     """A figure as SQL text, without '.0' on whole numbers."""
     return f"CASE WHEN {column} = round({column}) THEN CAST({column} AS BIGINT)::VARCHAR ELSE {column}::VARCHAR END"
+
+
+def _named_by_review(con, today: date) -> None:
+    """An agency a reviewer placed in a county (xxgk review agency NAME --region C) that has no
+    report for the county's latest year is missing too, whether or not it published before."""
+    con.execute(_INSERT + """
+        WITH latest AS (SELECT region_code, max(year) AS year FROM reports
+                        WHERE is_current AND region_code IS NOT NULL AND year IS NOT NULL GROUP BY ALL),
+        named AS (SELECT DISTINCT c.agency AS name, g.identity AS region_code FROM corrections c
+                  JOIN regions g ON g.code = c.region_code WHERE c.action = 'agency' AND c.agency IS NOT NULL)
+        SELECT NULL, NULL, n.name, n.region_code, l.year, 'format.missing', 'reported', 'error',
+               'no report for ' || l.year::VARCHAR, []::VARCHAR[],
+               n.name || ' (named by a review) has no report for ' || l.year::VARCHAR || ': '
+               || date_diff('day', make_date(l.year + 1, 1, 31), ?::DATE) || ' days past the deadline '
+               || make_date(l.year + 1, 1, 31)::VARCHAR,
+               NULL, date_diff('day', make_date(l.year + 1, 1, 31), ?::DATE)
+        FROM named n JOIN latest l USING (region_code)
+        WHERE make_date(l.year + 1, 1, 31) < ?::DATE
+          AND NOT EXISTS (SELECT 1 FROM reports r LEFT JOIN agencies a USING (agency_id)
+                          WHERE r.year = l.year AND n.name IN (r.agency_name, a.name))
+          AND NOT EXISTS (SELECT 1 FROM audit_findings f WHERE f.code = 'format.missing' AND f.year = l.year
+                          AND f.agency_name = n.name)""", [today, today, today])
 
 
 def _carry_on(con) -> None:
@@ -371,7 +395,7 @@ def audit_table(db, county: str | None = None, year: int | None = None, city: st
 
 def _cell(findings: pd.DataFrame, row, criterion: str) -> str:
     if pd.isna(row.report_id):
-        mine = findings[(findings["agency_id"] == row.agency_id) & (findings["year"] == row.year)
+        mine = findings[(findings["agency_name"] == row.agency) & (findings["year"] == row.year)
                         & (findings["code"] == "format.missing")]
         if criterion != "reported":
             return NOT_APPLICABLE
