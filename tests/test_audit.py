@@ -83,6 +83,13 @@ def test_every_planted_flaw_is_found_and_nothing_else(fmt, form, code, keys, wor
     assert record["values"] == spec.figures  # and never changes a figure
 
 
+def test_the_generator_prints_the_2019_format_in_a_2021_year():
+    spec = make_spec(6, "2019", year=2023)
+    record = extract_spec(spec, "html")
+    assert (record["year"], record["template"]) == (2023, "2019")
+    assert record["values"] == spec.figures
+
+
 def test_the_2019_format_does_not_ask_for_fees_in_six():
     spec = make_spec(3, "2019")
     spec.form = {"no_fees": True}
@@ -333,6 +340,8 @@ def test_the_portal_serves_dates_and_a_changed_republication_on_a_later_night(tm
         try:
             got = {(r[0], r[1]) for r in con.execute("SELECT agency_name, code FROM audit_findings").fetchall()}
             basis = {r[0] for r in con.execute("SELECT basis FROM report_publication").fetchall()}
+            listing = dict(con.execute("SELECT a.name, d.published_on FROM reports r JOIN documents d USING (sha256) "
+                                       "JOIN agencies a USING (agency_id) WHERE r.year = 2023 AND r.is_current").fetchall())
         finally:
             con.close()
         planted = {(e["agency"], code) for e in entries for code in e.get("audit", [])}
@@ -341,6 +350,8 @@ def test_the_portal_serves_dates_and_a_changed_republication_on_a_later_night(tm
         assert {c for _, c in got} <= {"format.late", "format.missing", "format.republished",
                                       "format.text_table_mismatch", "format.carry_on"}
         assert basis == {"page"}  # every report page (and an attachment's entry page) prints its date
+        late = next(e for e in entries if "format.late" in e.get("audit", []))
+        assert listing[late["agency"]] == date.fromisoformat(late["published"])  # the listing's date, kept by the harvest
 
         # a later night: a report is changed in place, at the same URL
         entry = next(e for e in entries if e["year"] == 2022 and e["format"] != "html")
