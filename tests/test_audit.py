@@ -248,7 +248,10 @@ def test_an_agency_named_by_a_review_without_a_report_is_missing(tmp_path):
 
 
 def test_text_table_mismatch_is_an_audit_finding(audited):
+    from warehouse.audit import report_findings
+
     (f,) = findings(audited["con"], "format.text_table_mismatch")
+    assert list(report_findings(audited["con"], f["report_id"])["code"]) == ["format.text_table_mismatch"]
     assert f["agency_name"] == "夏县卫生健康局" and f["where"] == "part 一" and list(f["keys"]) == ["t3.new.total"]
 
 

@@ -15,9 +15,10 @@
 - `format.carry_on`: the cross-year checks (warehouse/checks.py) on the later report, naming both;
 - `format.published_twice`: the same figures in two reports of one year (two URLs, two agencies).
 
-Readers: `audit_table(db, county, year)` (one row per agency, one column per criterion: ✓ or the
-finding), `audit_shares(db, ...)` (the share of each county's reports passing each criterion),
-`audit_findings(db, ...)` (one row per finding).
+Readers (`db` = a connection or a warehouse file): `audit_table(db, county, year)` (one row per
+agency, one column per criterion: ✓ or the finding), `audit_shares(table)` (the share of each
+county's reports passing each criterion), `audit_findings(db, ...)` (one row per finding),
+`report_findings(db, report_id)` (one report's findings).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datetime import date
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from warehouse.regions import identity
 
@@ -278,7 +280,7 @@ def _versions(con) -> None:
 
 def _twins(con) -> None:
     """The same figures in current reports of one year under different agencies (copied reports)."""
-    rows = con.execute(f"""
+    con.execute(f"""
         WITH fp AS (
             SELECT f.report_id, md5(string_agg(f.key || '=' || f.value::VARCHAR, ',' ORDER BY f.key)) AS print,
                    count(*) FILTER (WHERE f.value <> 0) AS nonzero
@@ -287,31 +289,36 @@ def _twins(con) -> None:
             GROUP BY f.report_id
         ),
         twins AS (
-            SELECT r.report_id, r.year, r.agency_id, fp.print, coalesce(a.name, r.agency_name) AS name, d.url
+            SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name) AS name, d.url,
+                   first_value(r.report_id) OVER (PARTITION BY fp.print, r.year ORDER BY r.report_id) AS first_id
             FROM fp JOIN reports r USING (report_id) JOIN documents d USING (sha256) LEFT JOIN agencies a USING (agency_id)
             WHERE fp.nonzero >= {MIN_NONZERO_TWINS}
         )
-        SELECT t.report_id, o.report_id, o.name, o.url
-        FROM twins t JOIN twins o ON o.print = t.print AND o.year = t.year AND o.report_id < t.report_id
-             AND o.agency_id IS DISTINCT FROM t.agency_id""").fetchall()
-    _insert_on_reports(con, [
-        (rid, "format.published_twice", f"report {other}", [],
-         f"the same figures as the report of {name or '?'} for the same year (report {other}, {url or 'no URL'})", other)
-        for rid, other, name, url in rows])
+        -- each copy names the first report with its figures (linear in the copies, whatever their number)
+        {_INSERT}
+        SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name), r.region_code, r.year, 'format.published_twice',
+               c.criterion, c.severity, 'report ' || o.report_id::VARCHAR, []::VARCHAR[],
+               'the same figures as the report of ' || coalesce(o.name, '?') || ' for the same year (report '
+               || o.report_id::VARCHAR || ', ' || coalesce(o.url, 'no URL') || ')', o.report_id, NULL
+        FROM twins t JOIN twins o ON o.report_id = t.first_id JOIN reports r ON r.report_id = t.report_id
+        LEFT JOIN agencies a ON a.agency_id = r.agency_id JOIN _criteria c ON c.code = 'format.published_twice'
+        WHERE t.report_id <> t.first_id AND o.agency_id IS DISTINCT FROM t.agency_id""")
 
 
 def _insert_on_reports(con, rows: list[tuple]) -> None:
     """Findings (report_id, code, where, keys, message, related_report) on existing reports."""
     if not rows:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _found (report_id BIGINT, code VARCHAR, w VARCHAR, keys VARCHAR[], "
-                "message VARCHAR, related BIGINT)")
-    con.executemany("INSERT INTO _found VALUES (?, ?, ?, ?, ?, ?)", rows)
+    columns = list(zip(*rows))
+    found = pa.table({"report_id": pa.array(columns[0], pa.int64()), "code": pa.array(columns[1], pa.string()),
+                      "w": pa.array(columns[2], pa.string()), "keys": pa.array(columns[3], pa.list_(pa.string())),
+                      "message": pa.array(columns[4], pa.string()), "related": pa.array(columns[5], pa.int64())})
+    con.register("_found", found)
     con.execute(_INSERT + """
         SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name), r.region_code, r.year, f.code, c.criterion,
                c.severity, f.w, f.keys, f.message, f.related, NULL
         FROM _found f JOIN reports r USING (report_id) JOIN _criteria c USING (code) LEFT JOIN agencies a USING (agency_id)""")
-    con.execute("DROP TABLE _found")
+    con.unregister("_found")
 
 
 def _dated(day, basis) -> str:
@@ -357,6 +364,18 @@ def audit_findings(db, county: str | None = None, year: int | None = None, city:
         return con.execute(f"""SELECT f.*, g.name AS county_name FROM audit_findings f
                                LEFT JOIN regions g ON g.code = f.region_code
                                WHERE {where} ORDER BY f.region_code, f.year, f.agency_name, f.code""", params).df()
+    finally:
+        if own:
+            con.close()
+
+
+def report_findings(db, report_id: int) -> pd.DataFrame:
+    """The audit findings of one report (its page on the desk): code, criterion, severity, where,
+    keys, message, related_report, days."""
+    con, own = _con(db)
+    try:
+        return con.execute("""SELECT code, criterion, severity, "where", keys, message, related_report, days
+                              FROM audit_findings WHERE report_id = ? ORDER BY severity, code""", [report_id]).df()
     finally:
         if own:
             con.close()
