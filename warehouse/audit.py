@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from transform.template import all_keys
 from warehouse.regions import identity
 
 # (criterion, column heading, codes). A report passes a criterion when it has none of its codes.
@@ -91,6 +92,8 @@ def refresh_audit(con: duckdb.DuckDBPyConnection, today: date | None = None) -> 
     _versions(con)
     _twins(con)
     con.execute("DROP TABLE IF EXISTS _criteria")
+    con.execute("DELETE FROM audit_county_year")
+    con.execute("INSERT INTO audit_county_year SELECT * FROM v_audit_county_year_live")
 
 
 def _criteria_table(con) -> None:
@@ -278,17 +281,25 @@ def _versions(con) -> None:
     _insert_on_reports(con, rows)
 
 
+def _figures_hash(alias: str) -> str:
+    """One hash of every figure of a report (figures_wide: one column per key; vectorised, unlike
+    aggregating the long form)."""
+    return "hash(" + ", ".join(f'{alias}."{k}"' for k in all_keys()) + ")"
+
+
+def _nonzero(alias: str) -> str:
+    return " + ".join(f'coalesce(({alias}."{k}" <> 0)::INTEGER, 0)' for k in all_keys())
+
+
 def _twins(con) -> None:
     """The same figures in current reports of one year under different agencies (copied reports)."""
     con.execute(f"""
         WITH fp AS (
-            SELECT f.report_id, md5(string_agg(f.key || '=' || f.value::VARCHAR, ',' ORDER BY f.key)) AS print,
-                   count(*) FILTER (WHERE f.value <> 0) AS nonzero
-            FROM figures f JOIN reports r USING (report_id)
-            WHERE r.is_current AND r.status <> 'failed' AND f.value IS NOT NULL
-            GROUP BY f.report_id
+            SELECT w.report_id, {_figures_hash('w')} AS print, {_nonzero('w')} AS nonzero
+            FROM figures_wide w JOIN reports r USING (report_id)
+            WHERE r.is_current AND r.status <> 'failed'
         ),
-        twins AS (
+        twins AS MATERIALIZED (
             SELECT r.report_id, r.agency_id, coalesce(a.name, r.agency_name) AS name, d.url,
                    first_value(r.report_id) OVER (PARTITION BY fp.print, r.year ORDER BY r.report_id) AS first_id
             FROM fp JOIN reports r USING (report_id) JOIN documents d USING (sha256) LEFT JOIN agencies a USING (agency_id)
@@ -440,7 +451,8 @@ def with_audit_counts(con: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> pd.Da
     if df.empty or "code" not in df.columns:
         return df
     try:
-        counts = con.execute("SELECT * FROM v_audit_county_year").df()
+        counts = con.execute("SELECT * FROM audit_county_year WHERE county IN (SELECT unnest(?::VARCHAR[]))",
+                             [sorted(set(df["code"]))]).df()
     except duckdb.CatalogException:  # a warehouse built before migration 004
         return df
     counts = counts.rename(columns={"county": "code"})

@@ -37,8 +37,9 @@ CREATE TABLE report_publication (
     days_late        INTEGER               -- first_published - deadline when positive, else 0; NULL: unknown
 );
 
--- Per county and year: how many reports (or agencies) fail each criterion.
-CREATE VIEW v_audit_county_year AS
+-- Per county and year: how many reports (or agencies) fail each criterion. Materialised by every
+-- load into audit_county_year (read through v_audit_county_year), as county_year_sums is.
+CREATE VIEW v_audit_county_year_live AS
 WITH cur AS (
     SELECT region_code AS county, year, count(*) AS reports_audited
     FROM reports WHERE is_current AND status <> 'failed' AND region_code IS NOT NULL AND year IS NOT NULL
@@ -72,3 +73,6 @@ SELECT coalesce(cur.county, f.county) AS county, coalesce(cur.year, f.year) AS y
        coalesce(audit_carry_on, 0) AS audit_carry_on, coalesce(audit_republished, 0) AS audit_republished,
        coalesce(audit_published_twice, 0) AS audit_published_twice
 FROM cur FULL OUTER JOIN f ON cur.county = f.county AND cur.year = f.year;
+
+CREATE TABLE audit_county_year AS SELECT * FROM v_audit_county_year_live LIMIT 0;
+CREATE VIEW v_audit_county_year AS SELECT * FROM audit_county_year;
