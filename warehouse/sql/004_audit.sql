@@ -60,7 +60,9 @@ f AS (
            count(DISTINCT report_id) FILTER (WHERE criterion = 'carries_on') AS audit_carry_on,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'unchanged') AS audit_republished,
            count(DISTINCT report_id) FILTER (WHERE criterion = 'once') AS audit_published_twice
-    FROM audit_findings WHERE region_code IS NOT NULL AND year IS NOT NULL
+    FROM audit_findings
+    WHERE region_code IS NOT NULL AND year IS NOT NULL
+      AND (report_id IS NULL OR report_id IN (SELECT report_id FROM reports WHERE is_current))  -- superseded versions keep their findings, uncounted
     GROUP BY ALL
 )
 SELECT coalesce(cur.county, f.county) AS county, coalesce(cur.year, f.year) AS year,
