@@ -51,7 +51,6 @@ class Part:
     position: int  # index of the heading's block
     rest: str = ""  # what follows the title on the heading's own line
     lines: list[Paragraph] = field(default_factory=list)  # the part's prose paragraphs
-    tables: int = 0
 
     @property
     def text(self) -> str:
@@ -70,8 +69,6 @@ def find_parts(document: RawDocument) -> tuple[list[Part], list[Paragraph]]:
     seen: set[str] = set()
     for i, block in enumerate(prose_blocks(document)):
         if isinstance(block, Table):
-            if parts:
-                parts[-1].tables += 1
             continue
         line = tpl.normalize(block.text)
         heading = _heading(line, seen)
