@@ -4,7 +4,7 @@ split group labels), rows without labels by the template's order, columns by the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from transform import template as tpl
 from transform.placing import all_zero, header_columns, read_positions, reconcile
@@ -21,13 +21,15 @@ class _T3Line:
     key: str | None  # the template row, or None when the label is lost
     by_number: bool = False
     hint: str | None = None  # for a row of bare numbers: the one row its neighbouring labels name
+    merged: list[str] = field(default_factory=list)  # rows below whose number cells are merged into this row's
+    span: int = 1  # grid rows the number cells span
 
 
 class T3Reader(TableReader):
     def read(self) -> None:
         template = self.result.template
         lines = self._label_lines()
-        keys = [line.key for line in lines if line.key]
+        keys = [k for line in lines for k in ([line.key] if line.key else []) + line.merged]
         if template == "2021" and "other" in keys and not any(k.startswith("other.") for k in keys):
             self.issue("note.single_other_row", "（六）其他处理 is printed as one row: recorded under t3.other.*; "
                        "the three 2021 sub-rows are not printed (null)")
@@ -37,12 +39,14 @@ class T3Reader(TableReader):
         placements = self._place_unlabelled(lines, order)
         columns = self._column_positions()
         for key, line in placements:
-            self._put_row(key, line, columns)
-        placed_keys = {key for key, _ in placements}
+            if line.merged:
+                self._put_merged(key, line, columns)
+            else:
+                self._put_row(key, line, columns)
+        placed_keys = {k for key, line in placements for k in [key] + line.merged}
         missing = [k for k in order if k not in placed_keys]
         if missing:
-            affected = [f"t3.{k}.{c}" for k in missing for c in tpl.t3_columns()]
-            self.issue("extractor.row_missing", "table 三 does not print the rows " + ", ".join(missing) + "; their figures are null", affected)
+            self.not_printed("table 三", [f"t3.{k}.{c}" for k in missing for c in tpl.t3_columns()])
 
     # which template row is each line
     def _label_lines(self) -> list[_T3Line]:
@@ -61,6 +65,13 @@ class T3Reader(TableReader):
                 for g in groups:
                     if matches(part, g["match"]):
                         group = g["key"]
+            owner = lines[-1] if lines else None
+            if owner and _covered_by(owner, row) and all(s.value.kind == "blank" for s in row.slots):
+                key, _ = self._identify(row.last_label, group, rows, groups)
+                if key and key != owner.key and key not in owner.merged:
+                    owner.merged.append(key)  # a row whose numbers are the merged cells above
+                    group = group_of.get(key) or group
+                    continue
             if not row.slots:
                 before = label
                 continue
@@ -81,7 +92,7 @@ class T3Reader(TableReader):
             if key:  # the rows after a sub-row are in its group, even when the group label was split
                 group = group_of.get(key)
             hint = self._neighbours_name(index, group, rows, groups) if not label else None
-            lines.append(_T3Line(row, key, by_number, hint))
+            lines.append(_T3Line(row, key, by_number, hint, span=_value_span(row)))
         return lines
 
     def _neighbours_name(self, index: int, group: str | None, rows: list[dict], groups: list[dict]) -> str | None:
@@ -183,6 +194,10 @@ class T3Reader(TableReader):
             placed.append((line.key, line))
             seen.add(line.key)
             last_pos = max(last_pos, pos)
+            for member in line.merged:
+                if member in order:
+                    seen.add(member)
+                    last_pos = max(last_pos, order.index(member))
             if line.by_number:
                 self.issue("extractor.label_by_number", f"table 三: the row printed {line.row.label!r} was read as {line.key} by its number",
                            [f"t3.{line.key}.{c}" for c in tpl.t3_columns()])
@@ -202,6 +217,45 @@ class T3Reader(TableReader):
                 positions[table.n_cols] = cols
         return positions
 
+    def _put_merged(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
+        """Number cells merged across the rows of a group: the numbers are the group's. Under
+        （六）其他处理 they are its total (t3.other.*, as for a one-row （六）); elsewhere no key holds
+        a group's total. A merged 0 is 0 for every row under it (counts are never negative)."""
+        group = [key] + line.merged
+        placed = self._placed(line, columns)
+        cols = tpl.t3_columns()
+        if placed.values is None:
+            self.issue("extractor.cells_ambiguous", f"table 三, rows {', '.join(group)}: {len(line.row.slots)} merged value cells for "
+                       f"{N_T3} columns; not placed", [f"t3.{k}.{c}" for k in group for c in cols])
+            return
+        subs = {r["key"] for r in tpl.t3_rows("2021") if r.get("group") == "other"}
+        as_other = self.result.template == "2021" and set(group) <= subs
+        unknown = []
+        for c, value, slot in zip(cols, placed.values, placed.slots or [None] * N_T3):
+            if as_other:
+                self.result.values.setdefault(f"t3.other.{c}", None)
+                self.put(f"t3.other.{c}", value, slot, line.row.label)
+            for k in group:
+                if not value.number:
+                    self.put(f"t3.{k}.{c}", value, slot, line.row.label)
+                else:
+                    self.result.values[f"t3.{k}.{c}"] = None
+                    unknown.append(f"t3.{k}.{c}")
+        where = "recorded as the group's total t3.other.*" if as_other else "no key holds a group's total"
+        self.issue("note.merged_rows", f"table 三: the rows {', '.join(group)} print one merged row of numbers: {where}; "
+                   "the rows are null under it, 0 where it prints 0", [f"t3.{k}.{c}" for k in group for c in cols])
+        if unknown and not as_other:
+            self.issue("extractor.cells_ambiguous", f"table 三, rows {', '.join(group)}: numbers merged across rows cannot be "
+                       "told apart; not placed", unknown)
+
+    def _placed(self, line: _T3Line, columns: dict[int, list[int]]):
+        row = line.row
+        placed = None
+        table = row.table
+        if table is not None and table.n_cols in columns and row.grid_row is not None:
+            placed = read_positions(row, columns[table.n_cols])
+        return placed if placed is not None else reconcile(row.slots, N_T3)
+
     def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
         row = line.row
         placed = None
@@ -220,6 +274,22 @@ class T3Reader(TableReader):
             self.issue("note.extra_zero_cells", f"table 三, row {row.label or key!r}: more cells than columns, all 0", keys)
         for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T3):
             self.put(k, value, slot, row.label)
+
+
+def _value_span(row: Row) -> int:
+    """How many grid rows a row's number cells span, when they all span the same (>1) rows (blank
+    cells that pad a sheet to its widest table aside)."""
+    if row.table is None:
+        return 1
+    spans = {s.cell.rowspan for s in row.slots if s.cell is not None and (s.cell.rowspan > 1 or s.value.kind != "blank")}
+    return spans.pop() if len(spans) == 1 else 1
+
+
+def _covered_by(owner: _T3Line, row: Row) -> bool:
+    """Whether `row` is one of the grid rows that `owner`'s merged number cells span."""
+    top = owner.row.grid_row
+    return (owner.span > 1 and row.table is owner.row.table and row.grid_row is not None and top is not None
+            and top < row.grid_row < top + owner.span)
 
 
 def _is_header(label: str) -> bool:
