@@ -42,7 +42,7 @@ class T2Reader(TableReader):
                     above = range(max(0, row.grid_row - _HEADER_WINDOW), row.grid_row)
                     cols = header_columns(row.table, above, section["columns"])
                     placed = read_positions(row, cols) if cols else None
-                placed = placed or reconcile(row.slots, n)
+                placed = placed or reconcile(row.slots, n, stream=row.table is None)
                 if placed.values is None:
                     ambiguous.update(keys)
                     self.issue("extractor.cells_ambiguous", f"table 二, row {row.label!r}: {len(row.slots)} value cells for {n} columns; not placed", keys)

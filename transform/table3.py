@@ -23,12 +23,15 @@ class _T3Line:
     hint: str | None = None  # for a row of bare numbers: the one row its neighbouring labels name
     merged: list[str] = field(default_factory=list)  # rows below whose number cells are merged into this row's
     span: int = 1  # grid rows the number cells span
+    confirmed: bool = False  # cut from a stream of cells by the template's count, every row's sum holds
+    quiet: list[str] = field(default_factory=list)  # rows below in its group that print a label and no numbers
+    ambiguous: bool = False  # its merged reading is one of two (zeros or merged cells): not placed
 
 
 class T3Reader(TableReader):
     def read(self) -> None:
         template = self.result.template
-        lines = self._label_lines()
+        lines = self._text_merges(_split_streams(self._label_lines()))
         keys = [k for line in lines for k in ([line.key] if line.key else []) + line.merged]
         if template == "2021" and "other" in keys and not any(k.startswith("other.") for k in keys):
             self.issue("note.single_other_row", "（六）其他处理 is printed as one row: recorded under t3.other.*; "
@@ -72,11 +75,22 @@ class T3Reader(TableReader):
                     owner.merged.append(key)  # a row whose numbers are the merged cells above
                     group = group_of.get(key) or group
                     continue
+            if owner and owner.key and _spans_unknown(row):
+                # labels with no numbers of their own after a group's first sub-row: each one
+                # (a run of label lines reads as one row, or as the labels before the next numbers)
+                parts = row.labels if not row.slots else row.labels[:-1]
+                for part in parts:
+                    key, _ = self._identify(tpl.normalize(part), group, rows, groups)
+                    if key and key != owner.key and group_of.get(key) and group_of.get(key) == group_of.get(owner.key) \
+                            and key not in owner.quiet:
+                        owner.quiet.append(key)
             if not row.slots:
                 before = label
                 continue
             if not label and len(row.slots) < 4:
                 continue  # a stray number between pages (a page number)
+            if not label and owner:
+                owner.quiet.clear()  # the labels above were those of these bare numbers
             if _is_header_row(row):
                 continue
             key, by_number = self._identify(row.last_label, group, rows, groups)
@@ -86,6 +100,13 @@ class T3Reader(TableReader):
             # numbers may as well belong to the label below it, so it is placed by order instead.
             if key is None and before and label:
                 key, by_number = self._identify(before + label, group, rows, groups)
+            if (key is None or by_number) and label and row.from_lines:
+                # a label wrapped onto the line below its numbers (pdftotext -layout)
+                below = self.rows[index + 1] if index + 1 < len(self.rows) else None
+                if below is not None and not below.slots and below.labels:
+                    wrapped, wrapped_by_number = self._identify(label + below.label, group, rows, groups)
+                    if wrapped and not wrapped_by_number:
+                        key, by_number = wrapped, False
             before = ""
             if key is None and all(s.value.kind == "blank" for s in row.slots):
                 continue  # a header row with empty cells
@@ -94,6 +115,38 @@ class T3Reader(TableReader):
             hint = self._neighbours_name(index, group, rows, groups) if not label else None
             lines.append(_T3Line(row, key, by_number, hint, span=_value_span(row)))
         return lines
+
+    def _text_merges(self, lines: list[_T3Line]) -> list[_T3Line]:
+        """In text, which shows no merged cells, a group's first sub-row with numbers followed by
+        its other sub-rows printing no numbers (labels alone, or blank cells) reads two ways: zeros,
+        or one row of numbers merged across the group. Merged is the only reading where the table
+        prints its zeros as 0 and no other blank cell; otherwise neither is chosen (not placed)."""
+        subs: dict[str, list[str]] = {}
+        for r in tpl.t3_rows(self.result.template):
+            if r.get("group"):
+                subs.setdefault(r["group"], []).append(r["key"])
+        group_of = {k: g for g, keys in subs.items() for k in keys}
+        out: list[_T3Line] = []
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            out.append(line)
+            i += 1
+            group = group_of.get(line.key or "")
+            if not group or line.merged or not _spans_unknown(line.row) or line.key != subs[group][0] or all_zero(line.row.slots):
+                continue
+            rest = subs[group][1:]
+            blank = []
+            while i + len(blank) < len(lines) and lines[i + len(blank)].key in rest and \
+                    all(s.value.kind == "blank" for s in lines[i + len(blank)].row.slots):
+                blank.append(lines[i + len(blank)])
+            if not rest or sorted(line.quiet + [b.key for b in blank]) != sorted(rest):
+                continue
+            others = [x for x in lines if x is not line and x not in blank]
+            line.merged = list(rest)
+            line.ambiguous = not (_prints_zeros(others) and not _prints_blanks(others))
+            i += len(blank)
+        return out
 
     def _neighbours_name(self, index: int, group: str | None, rows: list[dict], groups: list[dict]) -> str | None:
         """In text where labels sit beside, above or below their numbers, the label lines next to a
@@ -172,7 +225,7 @@ class T3Reader(TableReader):
                 # Rows of a table's grid are the template's rows in order; lines of text need not be
                 # (a label may sit off its numbers' line): there the neighbouring labels must agree,
                 # unless the rows print only zeros. Otherwise the figures need a look.
-                sure = all(not line.row.from_lines or all_zero(line.row.slots) or line.hint == key
+                sure = all(not line.row.from_lines or all_zero(line.row.slots) or line.hint == key or line.confirmed
                            for key, line in zip(gap, run))
                 code = "note.labels_lost" if sure else "extractor.placed_by_order"
                 self.issue(code, f"table 三: {len(run)} rows print no label; placed by the template's order as "
@@ -224,6 +277,11 @@ class T3Reader(TableReader):
         group = [key] + line.merged
         placed = self._placed(line, columns)
         cols = tpl.t3_columns()
+        if line.ambiguous:
+            self.issue("extractor.cells_ambiguous", f"table 三, rows {', '.join(group)}: the first prints numbers, the others none: "
+                       "zeros printed blank, or one row of numbers merged across them; not placed",
+                       [f"t3.{k}.{c}" for k in group for c in cols])
+            return
         if placed.values is None:
             self.issue("extractor.cells_ambiguous", f"table 三, rows {', '.join(group)}: {len(line.row.slots)} merged value cells for "
                        f"{N_T3} columns; not placed", [f"t3.{k}.{c}" for k in group for c in cols])
@@ -254,7 +312,7 @@ class T3Reader(TableReader):
         table = row.table
         if table is not None and table.n_cols in columns and row.grid_row is not None:
             placed = read_positions(row, columns[table.n_cols])
-        return placed if placed is not None else reconcile(row.slots, N_T3)
+        return placed if placed is not None else reconcile(row.slots, N_T3, stream=row.table is None)
 
     def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
         row = line.row
@@ -263,7 +321,7 @@ class T3Reader(TableReader):
         if table is not None and table.n_cols in columns and row.grid_row is not None:
             placed = read_positions(row, columns[table.n_cols])
         if placed is None:
-            placed = reconcile(row.slots, N_T3)
+            placed = reconcile(row.slots, N_T3, stream=row.table is None)
         cols = tpl.t3_columns()
         keys = [f"t3.{key}.{c}" for c in cols]
         if placed.values is None:
@@ -274,6 +332,47 @@ class T3Reader(TableReader):
             self.issue("note.extra_zero_cells", f"table 三, row {row.label or key!r}: more cells than columns, all 0", keys)
         for k, value, slot in zip(keys, placed.values, placed.slots or [None] * N_T3):
             self.put(k, value, slot, row.label)
+
+
+def _split_streams(lines: list[_T3Line]) -> list[_T3Line]:
+    """A stream of cells (one per line, row boundaries lost) that holds the numbers of several
+    rows is cut by the template's count, 7 per row, when that reading is certain: every cell a
+    number (blank lines are label cells only where the table prints its zeros as 0) and every
+    row's applicant columns add up to its total (rule 3). Otherwise it stays whole (not placed)."""
+    zeros_printed = any(s.value.kind == "number" and s.value.number == 0 for line in lines for s in line.row.slots)
+    out: list[_T3Line] = []
+    for line in lines:
+        row = line.row
+        cells = [s for s in row.slots if s.value.kind != "blank"] if zeros_printed else row.slots
+        if (row.table is not None or len(row.slots) <= N_T3 or not cells or len(cells) % N_T3 or len(cells) == N_T3
+                or any(s.value.kind not in ("number", "na") for s in cells)):
+            out.append(line)
+            continue
+        chunks = [cells[i:i + N_T3] for i in range(0, len(cells), N_T3)]
+        if not all(sum(s.value.number or 0 for s in c[:-1]) == (c[-1].value.number or 0) for c in chunks):
+            out.append(line)
+            continue
+        out.append(_T3Line(Row(row.labels, chunks[0]), line.key, line.by_number, line.hint, confirmed=True))
+        out.extend(_T3Line(Row([], c), None, confirmed=True) for c in chunks[1:])
+    return out
+
+
+def _spans_unknown(row: Row) -> bool:
+    """Whether the row comes from text that does not show merged cells."""
+    return row.table is None or row.from_lines or not row.table.spans_known
+
+
+def _prints_zeros(lines: list[_T3Line]) -> bool:
+    return any(s.value.kind == "number" and s.value.number == 0 for line in lines for s in line.row.slots)
+
+
+def _prints_blanks(lines: list[_T3Line]) -> bool:
+    """Whether some row shows a blank value cell (padding cells beyond its columns aside)."""
+    for line in lines:
+        placed = reconcile(line.row.slots, N_T3, stream=line.row.table is None)
+        if placed.values is not None and any(v.kind == "blank" for v in placed.values):
+            return True
+    return False
 
 
 def _value_span(row: Row) -> int:
