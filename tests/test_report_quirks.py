@@ -163,3 +163,12 @@ def test_format_findings_never_flag():
 
     for code in (c for c in CODES if c.startswith("format.")):
         assert status_of([Issue(code, "x")]) == "ok"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_merged_other_rows_in_a_flattened_page(seed):
+    # A site's editor flattens the table: a merged cell prints once, the other sub-rows their labels.
+    spec = make_spec(seed, "2021", zero_rate=(0.3, 0.9, 0.5)[seed])
+    record = extract_bytes(render(spec, "html", flattened=True, merged_other_values=True), "x.html")
+    assert_values(record, merged_other_expected(spec.figures))
+    assert record["status"] == "ok" and "note.merged_rows" in codes(record)

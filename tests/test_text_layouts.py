@@ -15,7 +15,7 @@ from xxgk.generate.figures import merged_other_expected
 from xxgk.generate.text import LAYOUTS
 
 SEEDS = (0, 1, 2)
-QUIRKS = ("plain", "blank_zeros", "lost_labels", "merged_other_values")
+QUIRKS = ("plain", "blank_zeros", "lost_labels", "merged_other_values", "merged_repeated")
 
 # (layout, quirk) pairs whose reading is unique: every figure must come back, status ok.
 # Elsewhere the text does not say where a figure goes (a blank cell dropped: which column was it?
@@ -26,16 +26,18 @@ EXACT = {(layout, "plain") for layout in LAYOUTS} | {
     ("word_wrapped", "blank_zeros"), ("word_wrapped", "lost_labels"), ("word_wrapped", "merged_other_values"),
     ("markdown", "blank_zeros"), ("markdown", "lost_labels"), ("markdown", "merged_other_values"),
     ("pdftotext", "merged_other_values"), ("pdfminer", "merged_other_values"), ("pdfminer", "lost_labels"),
-}
+} | {(layout, "merged_repeated") for layout in LAYOUTS if layout != "pdftotext"}
 
 
 def render_case(layout: str, quirk: str, seed: int, template: str):
     spec = make_spec(seed, template, zero_rate=(0.5, 0.8, 0.2)[seed])
     quirks = {"layout": layout, "page_footer": layout == "markdown"}
     expected = spec.figures
-    if quirk != "plain":
+    if quirk == "merged_repeated":  # the merged cells written again in every row they span
+        quirks.update(merged_other_values=True, repeat_merged=True)
+    elif quirk != "plain":
         quirks[quirk] = True
-    if quirk == "merged_other_values":
+    if quirk in ("merged_other_values", "merged_repeated"):
         expected = merged_other_expected(spec.figures)
     return spec, render(spec, "txt", **quirks), expected
 
@@ -55,7 +57,7 @@ def check_reading(record: dict, expected: dict) -> tuple[dict, list[str]]:
 @pytest.mark.parametrize("quirk", QUIRKS)
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_text_layout_reads_back(layout, quirk, seed, template):
-    if quirk == "merged_other_values" and template == "2019":
+    if quirk.startswith("merged") and template == "2019":
         pytest.skip("the 2019 format prints （六）其他处理 as one row")
     spec, data, expected = render_case(layout, quirk, seed, template)
     record = extract_bytes(data, "x.txt")

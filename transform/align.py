@@ -35,7 +35,8 @@ def align(document: RawDocument) -> Alignment:
     t3 = rows[t3_start:t3_end + 1 if t3_end is not None else len(rows)]
     t2_printed = _printed_version(rows[:t3_start])
     template, guessed = _detect_version(document, rows, year, t2_printed, _t3_version(t3))
-    result = Alignment(template, {k: None for k in tpl.keys_for(template)}, agency=meta.agency, year=year)
+    result = Alignment(template, {k: None for k in tpl.keys_for(template)}, agency=meta.agency, year=year,
+                       source_format=document.format)
     result.issues.extend(meta.issues)
     if guessed:
         result.issues.append(Issue("note.version_guessed", f"no column label tells the version; the year {year} gives {template}"))

@@ -18,6 +18,8 @@ class Alignment:
     provenance: dict[str, dict] = field(default_factory=dict)
     agency: str | None = None
     year: int | None = None
+    # the document's format: in text a cell merged down may print as an empty cell
+    source_format: str | None = None
     # keys whose amount was printed with no unit in the cell, its label or its header
     unitless: set[str] = field(default_factory=set)
 

@@ -46,6 +46,7 @@ class T3Reader(TableReader):
                 self._put_merged(key, line, columns)
             else:
                 self._put_row(key, line, columns)
+        self._repeated_merges()
         placed_keys = {k for key, line in placements for k in [key] + line.merged}
         missing = [k for k in order if k not in placed_keys]
         if missing:
@@ -59,6 +60,7 @@ class T3Reader(TableReader):
         group = None
         lines = []
         before = ""  # the label of a row without values just above: the first line of a wrapped label
+        consumed: set[int] = set()  # label lines read as the end of the label above them
         for index, row in enumerate(self.rows):
             label = row.label
             for part in row.labels:
@@ -85,7 +87,7 @@ class T3Reader(TableReader):
                             and key not in owner.quiet:
                         owner.quiet.append(key)
             if not row.slots:
-                before = label
+                before = "" if index in consumed else label
                 continue
             if not label and len(row.slots) < 4:
                 continue  # a stray number between pages (a page number)
@@ -100,13 +102,12 @@ class T3Reader(TableReader):
             # numbers may as well belong to the label below it, so it is placed by order instead.
             if key is None and before and label:
                 key, by_number = self._identify(before + label, group, rows, groups)
-            if (key is None or by_number) and label and row.from_lines:
+            if (key is None or by_number) and label and row.from_lines and self._wraps_below(index):
                 # a label wrapped onto the line below its numbers (pdftotext -layout)
-                below = self.rows[index + 1] if index + 1 < len(self.rows) else None
-                if below is not None and not below.slots and below.labels:
-                    wrapped, wrapped_by_number = self._identify(label + below.label, group, rows, groups)
-                    if wrapped and not wrapped_by_number:
-                        key, by_number = wrapped, False
+                wrapped, wrapped_by_number = self._identify(label + self.rows[index + 1].label, group, rows, groups)
+                if wrapped and not wrapped_by_number:
+                    key, by_number = wrapped, False
+                    consumed.add(index + 1)
             before = ""
             if key is None and all(s.value.kind == "blank" for s in row.slots):
                 continue  # a header row with empty cells
@@ -115,6 +116,15 @@ class T3Reader(TableReader):
             hint = self._neighbours_name(index, group, rows, groups) if not label else None
             lines.append(_T3Line(row, key, by_number, hint, span=_value_span(row)))
         return lines
+
+    def _wraps_below(self, index: int) -> bool:
+        """Whether the label line below row `index` may end its label: it prints no numbers, and
+        the next row of numbers prints a label of its own (were it bare, the line could as well be
+        its label, printed above its numbers)."""
+        if index + 1 >= len(self.rows) or self.rows[index + 1].slots or not self.rows[index + 1].labels:
+            return False
+        following = next((r for r in self.rows[index + 2:] if r.slots), None)
+        return following is None or bool(following.label)
 
     def _text_merges(self, lines: list[_T3Line]) -> list[_T3Line]:
         """In text, which shows no merged cells, a group's first sub-row with numbers followed by
@@ -137,8 +147,10 @@ class T3Reader(TableReader):
                 continue
             rest = subs[group][1:]
             blank = []
-            while i + len(blank) < len(lines) and lines[i + len(blank)].key in rest and \
-                    all(s.value.kind == "blank" for s in lines[i + len(blank)].row.slots):
+            # Blank cells may be merged ones only in plain text (converters write a cell merged
+            # down as an empty line); a page prints a merged cell once, and an empty cell is a cell.
+            while self.result.source_format == "txt" and i + len(blank) < len(lines) and lines[i + len(blank)].key in rest \
+                    and all(s.value.kind == "blank" for s in lines[i + len(blank)].row.slots):
                 blank.append(lines[i + len(blank)])
             if not rest or sorted(line.quiet + [b.key for b in blank]) != sorted(rest):
                 continue
@@ -305,6 +317,36 @@ class T3Reader(TableReader):
         if unknown and not as_other:
             self.issue("extractor.cells_ambiguous", f"table 三, rows {', '.join(group)}: numbers merged across rows cannot be "
                        "told apart; not placed", unknown)
+
+    def _repeated_merges(self) -> None:
+        """（六）其他处理's sub-rows printing the same numbers, a merged cell written again in each
+        row: read as printed, rule 2 fails by the repeats; read as the group's total, it holds.
+        Only the second reading satisfies the rules, so it is taken."""
+        values = self.result.values
+        cols = tpl.t3_columns()
+        subs = [r["key"] for r in tpl.t3_rows(self.result.template) if r.get("group") == "other"]
+        if self.result.template != "2021" or not subs:
+            return
+        rows = [[values.get(f"t3.{k}.{c}") for c in cols] for k in subs]
+        if any(v is None for row in rows for v in row) or any(row != rows[0] for row in rows) or not any(rows[0]):
+            return
+        outcomes = [k for k in tpl.t3_outcome_rows("2021") if k not in subs]
+        for j, c in enumerate(cols):
+            rest = [values.get(f"t3.{k}.{c}") for k in outcomes]
+            total = values.get(f"t3.total.{c}")
+            if total is None or any(v is None for v in rest) or sum(rest) + rows[0][j] != total:
+                return
+        if all(sum(values[f"t3.{k}.{c}"] for k in outcomes) + len(subs) * rows[0][j] == values[f"t3.total.{c}"]
+               for j, c in enumerate(cols)):
+            return  # the rules hold as printed too (only zeros repeated): nothing to choose
+        for j, c in enumerate(cols):
+            values[f"t3.other.{c}"] = rows[0][j]
+            self.result.provenance[f"t3.other.{c}"] = self.result.provenance.get(f"t3.{subs[0]}.{c}", {})
+            for k in subs:
+                values[f"t3.{k}.{c}"] = 0 if rows[0][j] == 0 else None
+        self.issue("note.merged_rows", f"table 三: the rows {', '.join(subs)} print the same numbers, a merged cell written in "
+                   "each row (read as printed rule 2 fails, read once it holds): recorded as the group's total t3.other.*; "
+                   "the rows are null under it, 0 where it prints 0", [f"t3.{k}.{c}" for k in subs for c in cols])
 
     def _placed(self, line: _T3Line, columns: dict[int, list[int]]):
         row = line.row

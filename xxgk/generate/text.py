@@ -19,7 +19,7 @@ from typing import Any
 
 from xxgk.generate.model import Grid, Para, ReportSpec, build_report, merged_quirks, style_from
 
-TEXT_QUIRKS = {"encoding", "crlf", "layout", "page_footer"}
+TEXT_QUIRKS = {"encoding", "crlf", "layout", "page_footer", "repeat_merged"}
 LAYOUTS = ("word", "word_unseparated", "word_wrapped", "pdftotext", "pdfminer", "markdown")
 _WRAP = 14  # characters of a label on its first line, where a layout wraps labels
 
@@ -28,7 +28,8 @@ def render_text(spec: ReportSpec, **quirks: Any) -> bytes:
     """The report as plain text.
 
     Quirks: layout ["word"] (see the module's doc); page_footer [False] (markdown: a page break
-    inside table 三); lost_labels [False] drops the row labels from （一）予以公开 through the end of
+    inside table 三); repeat_merged [False] (word, markdown: a cell merged down prints its text
+    again in every row it spans, as some converters do); lost_labels [False] drops the row labels from （一）予以公开 through the end of
     （三）不予公开 (their cells stay, empty), as in the seed; encoding ["utf-8"] or "gb18030";
     crlf [False] for Windows line ends; blank_zeros, fullwidth_digits, amounts_in_yuan, ....
     """
@@ -45,12 +46,24 @@ def render_text(spec: ReportSpec, **quirks: Any) -> bytes:
             if block.kind == "title":
                 lines.append("")
         else:
+            if q.get("repeat_merged"):
+                block = _unmerged(block)
             lines.extend(_TABLE[layout](block, bool(q.get("page_footer"))))
             lines.append("")
     text = "\n".join(lines) + "\n"
     if q.get("crlf"):
         text = text.replace("\n", "\r\n")
     return text.encode(q.get("encoding", "utf-8"))
+
+
+def _unmerged(grid: Grid) -> Grid:
+    """The grid with every cell merged down split into one cell per row, each with the text."""
+    from dataclasses import replace
+
+    out = Grid(grid.name, grid.n_rows, grid.n_cols, header_rows=grid.header_rows)
+    for c in grid.cells:
+        out.cells.extend(replace(c, row=c.row + i, rowspan=1) for i in range(c.rowspan))
+    return out
 
 
 def _rows(grid: Grid) -> list[list[tuple[str, bool]]]:
