@@ -172,3 +172,16 @@ def test_merged_other_rows_in_a_flattened_page(seed):
     record = extract_bytes(render(spec, "html", flattened=True, merged_other_values=True), "x.html")
     assert_values(record, merged_other_expected(spec.figures))
     assert record["status"] == "ok" and "note.merged_rows" in codes(record)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("fmt,quirks", [("html", {"flattened": True}), ("txt", {"layout": "word_unseparated"}),
+                                        ("txt", {"layout": "pdfminer"})], ids=["flat-html", "word-unseparated", "pdfminer"])
+def test_streams_with_lost_labels_and_blank_zeros_never_guess(fmt, quirks, seed):
+    # An empty label cell and a blank zero look alike in a stream of cells: never a shifted row.
+    from test_text_layouts import check_reading
+
+    spec = make_spec(seed, ("2019", "2021")[seed % 2], zero_rate=0.5)
+    record = extract_bytes(render(spec, fmt, lost_labels=True, blank_zeros=True, **quirks), f"x.{fmt}")
+    wrong, silent = check_reading(record, spec.figures)
+    assert not wrong and not silent

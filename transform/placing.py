@@ -23,7 +23,8 @@ def reconcile(slots: list[Slot], n: int, stream: bool = False) -> Placed:
 
     `stream`: the cells came as a stream of one cell per line in the grid's order (a table
     flattened into paragraphs); there a row's values follow its label at once, and blank cells
-    after its n values are the next row's label cells (merged down, written as empty lines)."""
+    after its n values are the next row's label cells (merged down, written as empty lines). Only
+    for a row that follows its own label: after a lost (empty) label cell the values start later."""
     if stream and len(slots) > n and all(s.value.kind == "blank" for s in slots[n:]) \
             and not any(s.value.kind == "multi" for s in slots[:n]):
         return Placed([s.value for s in slots[:n]], slots[:n])

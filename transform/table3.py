@@ -354,7 +354,7 @@ class T3Reader(TableReader):
         table = row.table
         if table is not None and table.n_cols in columns and row.grid_row is not None:
             placed = read_positions(row, columns[table.n_cols])
-        return placed if placed is not None else reconcile(row.slots, N_T3, stream=row.table is None)
+        return placed if placed is not None else reconcile(row.slots, N_T3, stream=row.table is None and line.key is not None)
 
     def _put_row(self, key: str, line: _T3Line, columns: dict[int, list[int]]) -> None:
         row = line.row
@@ -363,7 +363,7 @@ class T3Reader(TableReader):
         if table is not None and table.n_cols in columns and row.grid_row is not None:
             placed = read_positions(row, columns[table.n_cols])
         if placed is None:
-            placed = reconcile(row.slots, N_T3, stream=row.table is None)
+            placed = reconcile(row.slots, N_T3, stream=row.table is None and line.key is not None)
         cols = tpl.t3_columns()
         keys = [f"t3.{key}.{c}" for c in cols]
         if placed.values is None:
@@ -411,7 +411,7 @@ def _prints_zeros(lines: list[_T3Line]) -> bool:
 def _prints_blanks(lines: list[_T3Line]) -> bool:
     """Whether some row shows a blank value cell (padding cells beyond its columns aside)."""
     for line in lines:
-        placed = reconcile(line.row.slots, N_T3, stream=line.row.table is None)
+        placed = reconcile(line.row.slots, N_T3, stream=line.row.table is None and line.key is not None)
         if placed.values is not None and any(v.kind == "blank" for v in placed.values):
             return True
     return False
