@@ -31,6 +31,8 @@ HEADER_KINDS = {"header", "section"}
 # columns of table 三 are as narrow as the template's; its seven figure columns share the rest.
 TEXT_WIDTH_CM = 17.0
 _T3_LABELS_CM = (1.3, 1.7, 5.6)
+ROW_HEIGHT_CM = 0.6
+SECTION_FILL = "C6D9F1"  # the template's light blue behind 第二十条第（X）项
 # Fonts a Chinese office uses: 宋体 (SimSun) for text and tables, 黑体 (SimHei) for titles, named by
 # the family names Windows registers them under. Where they are not installed, fontconfig's
 # standard aliases (65-nonlatin.conf) give Noto Serif CJK SC / Noto Sans CJK SC from Debian's
@@ -237,6 +239,7 @@ def add_grid(document, grid: Grid) -> Any:
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
     for r, row in enumerate(table.rows):
+        row.height = Cm(ROW_HEIGHT_CM)  # at least; a wrapped label grows its row
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
         if r < grid.header_rows:
@@ -247,10 +250,23 @@ def add_grid(document, grid: Grid) -> Any:
             cell = cell.merge(table.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
         cell.text = c.text
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        align = WD_ALIGN_PARAGRAPH.LEFT if c.kind in ("label", "section") else WD_ALIGN_PARAGRAPH.CENTER
+        left = c.kind == "section" or (c.kind == "label" and grid.name == "t3")
         for par in cell.paragraphs:
-            par.alignment = align
+            par.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+        if c.kind == "section":
+            _shade(cell, SECTION_FILL)
     return table
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
 
 
 def _set_font(element, name: str) -> None:
