@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from xxgk.console import table_console
+from xxgk.console import number, percent, table_console
 from warehouse.export import export_docx, export_html
 from warehouse.publish import open_published
 from warehouse.summary import label, summary
@@ -24,18 +23,8 @@ BRIEF = ["name", "year", "format", "agencies_reporting", "agencies_flagged", "ag
          "correction_rate", "figures_corrected"]
 
 
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.2f}"
-    return str(v)
-
-
 def _rate(col: str, v) -> str:
-    if col.endswith("_rate") and isinstance(v, float) and not math.isnan(v):
-        return f"{v:.1%}"
-    return _fmt(v)
+    return percent(v) if col.endswith("_rate") else number(v)
 
 
 @click.command("summary")
