@@ -127,6 +127,13 @@ LABELS: dict[str, str] = {
     **dict(COUNTS), **{name: label for name, label, _ in RATES}, **{m.name: m.label for m in measures()},
 }
 
+# How a person reads the values of the summaries' text columns.
+VALUE_LABELS: dict[str, dict] = {
+    "basis": {"agencies": "各机关合计", "county_summary": "全县汇总报告", "none": "无"},
+    "has_county_summary": {True: "是", False: "否"},
+    "format_break": {True: "是", False: "否"},
+}
+
 VIEWS_SQL = Path(__file__).with_name("sql") / "004_whole_number_views.sql"
 
 COUNT_TYPE = "BIGINT"  # counts of applications, cases, documents: whole numbers
