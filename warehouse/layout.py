@@ -32,6 +32,7 @@ HEADER_KINDS = {"header", "section"}
 TEXT_WIDTH_CM = 17.0
 _T3_LABELS_CM = (1.3, 1.7, 5.6)
 ROW_HEIGHT_CM = 0.6
+FIGURE_ROW_CM = {"t4": 1.2}  # table 四's one row of figures is drawn two lines high in the template
 SECTION_FILL = "C6D9F1"  # the template's light blue behind 第二十条第（X）项
 # Fonts a Chinese office uses: 宋体 (SimSun) for text and tables, 黑体 (SimHei) for titles, named by
 # the family names Windows registers them under. Where they are not installed, fontconfig's
@@ -239,7 +240,8 @@ def add_grid(document, grid: Grid) -> Any:
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
     for r, row in enumerate(table.rows):
-        row.height = Cm(ROW_HEIGHT_CM)  # at least; a wrapped label grows its row
+        tall = grid.name in FIGURE_ROW_CM and r == grid.n_rows - 1
+        row.height = Cm(FIGURE_ROW_CM[grid.name] if tall else ROW_HEIGHT_CM)  # at least; wrapped labels grow
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
         if r < grid.header_rows:
