@@ -15,15 +15,16 @@ Content-Security-Policy can show it), its look is in the separate stylesheet.
 from __future__ import annotations
 
 import html as _html
+import numbers
 from functools import cache
 from importlib import resources
 from typing import Any, Mapping
 
 from transform.template import TEMPLATES, unit_of
+from xxgk.console import is_missing
 from xxgk.generate.model import FIXED, Cell, Grid, Style, t2_grid, t3_grid, t4_grid
 from xxgk.generate.spec import ReportSpec
 
-TABLES = ("t2", "t3", "t4")
 PART_TITLES = {"t2": FIXED["part2"], "t3": FIXED["part3"], "t4": FIXED["part4"]}
 HEADER_KINDS = {"header", "section"}
 
@@ -63,9 +64,9 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
 def format_figure(key: str, value: Any) -> str:
     """A figure as people write it: a count as a whole number, an amount with its decimals
     (25.1, not 25.100000001), blank where not printed."""
-    if value is None:
+    if is_missing(value):
         return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return str(value)  # not a figure: shown as it is (and escaped where HTML shows it)
     number = float(value)
     if unit_of(key) == "件" and number.is_integer():
