@@ -10,8 +10,8 @@ from rich.table import Table
 
 from xxgk.console import number, percent, table_console
 from warehouse.export import export_csv, export_docx, export_html
-from warehouse.publish import open_published
 from warehouse.metrics import VALUE_LABELS
+from warehouse.publish import open_published
 from warehouse.summary import label, summary
 
 # What the table shows when there are several rows; --json/--csv/--parquet have every column.
