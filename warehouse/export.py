@@ -2,8 +2,6 @@
 政务公开办 publishes as the county-wide figures.
 
     tables = county_tables(con, county, year)        # the summed figures by key, and the facts
-    reports = county_reports(con, county, year)      # the reports counted, and those left out (why)
-    marks = county_marks(con, county, year)          # {key: 'flagged' | 'corrected'} for the tables
     html = export_html(con, county, year)            # a complete HTML page
     export_docx(con, county, year, path)             # a Word document
     text = export_csv(con, county, year)             # key, row, column, value (UTF-8 with BOM)
@@ -37,8 +35,7 @@ CSV_HEADER = ("key", "行", "列", "数值")
 # agency report, never a county-wide summary report (unless it is the only readable report).
 _REPORTS = """
     WITH m AS (
-        SELECT r.report_id, r.agency, r.status, r.review_status, r.is_summary, r.figures_corrected,
-               r.format, r.template, r.url, r.published_on,
+        SELECT r.report_id, r.status, r.is_summary, r.figures_corrected,
                count(*) FILTER (WHERE NOT r.is_summary AND r.status <> 'failed') OVER () AS n_agencies
         FROM v_reports r
         WHERE r.is_current AND r.region_code = ? AND r.year = ?
@@ -70,42 +67,6 @@ def _whole(key: str, value: Any) -> Any:
     if value is not None and unit_of(key) == "件" and float(value).is_integer():
         return int(value)
     return value
-
-
-def county_reports(db, county: str, year: int) -> list[dict[str, Any]]:
-    """The county-year's current reports, agencies first: report_id, agency, status, review_status,
-    is_summary, figures_corrected, format, template, url, published_on, and `counted` (in the county
-    totals) with `left_out` saying why not ('county_summary', 'failed') where it is not."""
-    with _con(db) as con:
-        cur = con.execute(f"WITH c AS ({_REPORTS}) SELECT * EXCLUDE (n_agencies) FROM c "
-                          "ORDER BY is_summary, agency, report_id", [identity(county), year])
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    for r in rows:
-        r["left_out"] = None if r["counted"] else "failed" if r["status"] == "failed" else "county_summary"
-    return rows
-
-
-def county_marks(db, county: str, year: int) -> dict[str, str]:
-    """{key: mark} for the county totals' figures that need a second look: 'flagged' where a counted
-    report still flagged prints that figure in a broken rule or an unsure placement, 'corrected' where
-    a counted report's figure was corrected by a reviewer (flagged wins). For national_tables_html."""
-    args = [identity(county), year]
-    with _con(db) as con:
-        corrected = con.execute(f"""
-            WITH c AS ({_REPORTS})
-            SELECT DISTINCT f.key FROM v_figures f JOIN c USING (report_id) WHERE c.counted AND f.corrected""",
-                                args).fetchall()
-        flagged = con.execute(f"""
-            WITH c AS ({_REPORTS}),
-            k AS (SELECT report_id, unnest(keys) AS key FROM checks WHERE rule LIKE 'rule%'
-                  UNION ALL
-                  SELECT report_id, unnest(keys) FROM issues WHERE code NOT LIKE 'note.%')
-            SELECT DISTINCT k.key FROM k JOIN c USING (report_id)
-            WHERE c.counted AND c.review_status = 'flagged'""", args).fetchall()
-    marks = {key: "corrected" for (key,) in corrected}
-    marks.update({key: "flagged" for (key,) in flagged})
-    return marks
 
 
 def _title(t: dict) -> str:
