@@ -27,7 +27,7 @@ from datetime import date
 from html import escape
 
 from xxgk.portal.demo import CONTENT_TYPES, DEMO_NOTICE, Attachment, Report, _report_documents, placeholder
-from xxgk.portal.server import Fault, PortalDocument, canonical_path
+from xxgk.portal.server import Fault, Portal, PortalDocument, ServedPortal, canonical_path
 
 STYLES = ("trs", "hanweb", "links", "json")
 ATTRIBUTIONS = ("breadcrumb", "heading", "section")
@@ -282,3 +282,22 @@ def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县
     b.docs.append(PortalDocument("/robots.txt", b"User-agent: *\nDisallow: /xxgk/test/\n", "text/plain"))
     faults = {"/xxgk/xzxxgk/index.html": Fault(delay=slow_delay)} if slow_delay else {}
     return CountySite(b.docs, faults, columns, old_columns, walk_pages)
+
+
+def serve_county(agencies: list[AgencyPlan] | None = None, county: str = "夏县", host: str = "127.0.0.1", port: int = 0,
+                 **layout) -> tuple[ServedPortal, CountySite]:
+    """Serve a county portal (by default `county_plan()`); returns the running portal and its layout."""
+    portal = Portal((), None, host, port)
+    site = county_site(portal.base_url, agencies if agencies is not None else county_plan(county), county, **layout)
+    serve_site(portal, site)
+    return ServedPortal(portal.start(), portal.stop, portal), site
+
+
+def serve_site(portal: Portal, site: CountySite) -> None:
+    """Make `portal` serve `site` instead of what it served (a new year's layout: moved columns 404)."""
+    for path in set(portal.documents) - {d.path for d in site.documents}:
+        portal.remove(path)
+    for document in site.documents:
+        portal.put(document)
+    for path, fault in site.faults.items():
+        portal.set_fault(path, fault)
