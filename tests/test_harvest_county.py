@@ -202,3 +202,21 @@ def test_json_endpoint_named_in_the_page_and_its_pages():
         ("http://x.gov.cn/sj/2024/a.html", "entry"), ("http://x.gov.cn/api/columns/sj/articles?page=2", "listing"),
         ("http://x.gov.cn/api/columns/sj/articles?page=3", "listing")]
     assert read.links[0].published_on.isoformat() == "2024-01-20"
+
+
+# ---------------------------------------------------------------- the column's agency in the warehouse
+
+
+def test_the_columns_agency_names_a_report_and_a_mismatch_is_flagged():
+    from flows.nightly import with_column_agency, with_listing_title
+
+    record = {"status": "ok", "agency": None, "year": 2023, "issues": [], "values": {}}
+    named = with_listing_title(with_column_agency(record, "夏县财政局"), "夏县民政局2023年政府信息公开工作年度报告")
+    assert named["agency"] == "夏县财政局" and named["status"] == "ok"  # the column wins over the listing's title
+    assert [i["code"] for i in named["issues"]] == ["note.agency_from_column"]
+    fuller = dict(record, agency="运城市夏县财政局")
+    assert with_column_agency(fuller, "夏县财政局") is fuller  # the same agency with its region in front
+    other = with_column_agency(dict(record, agency="夏县教育局"), "夏县财政局")
+    assert other["agency"] == "夏县财政局" and other["status"] == "flagged"
+    assert other["issues"][0]["code"] == "source.agency_mismatch" and "夏县教育局" in other["issues"][0]["message"]
+    assert with_column_agency(dict(record, status="failed"), "夏县财政局")["agency"] is None
