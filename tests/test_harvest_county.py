@@ -56,8 +56,9 @@ def test_from_the_root_alone_every_column_is_found_and_attributed(county):
     found = columns(county["data"])
     expected = {base + path: agency for agency, path in site.columns.items()}
     assert len(expected) == 29  # the county government, 20 departments, 8 townships
+    expected.update({base + path: None for path in site.unknown_columns})  # kept, the agency unknown
     assert {url: row["agency"] for url, row in found.items()} == expected
-    assert {row["agency_basis"] for row in found.values()} == {"breadcrumb", "heading", "section"}
+    assert {row["agency_basis"] for row in found.values()} == {"breadcrumb", "heading", "section", None}
     assert {r for row in found.values() for r in (row["readers"] or "").split(",") if r} == {"links", "hanweb", "json"}
     assert all(row["status"] == "active" for row in found.values())
     walk = county["first"].discoveries["xiaxian"]
@@ -118,7 +119,7 @@ def test_a_weekly_discovery_finds_the_column_that_moved(neighbour, tmp_path):
         found = columns(tmp_path)
         assert found[new]["agency"] == moved and found[new]["status"] == "active"
         assert found[old]["status"] == "gone" and found[old]["gone_since"] is not None  # kept, marked
-        assert len(found) == 30
+        assert len(found) == 31
         fetched = query(tmp_path, "SELECT DISTINCT url FROM harvest_fetches WHERE column_url = ? AND kind = 'entry'", [new])
         assert len(fetched) == len(next(p for p in plans if p.moved).reports)
     finally:
@@ -148,7 +149,8 @@ def test_cli_discovers_on_demand_and_lists_columns(county, tmp_path):
     assert "discovery" in result.output
     listed = runner.invoke(cli, ["sources", "columns", "--data", str(data), "--source", "xiaxian"])
     assert listed.exit_code == 0, listed.output
-    assert "夏县财政局" in listed.output and "年报 columns: 29" in listed.output
+    assert "夏县财政局" in listed.output and "年报 columns: 30" in listed.output
+    assert "review: xiaxian: the agency of" in listed.output and "/zt/ndbg/index.html" in listed.output
     none = runner.invoke(cli, ["sources", "columns", "--data", str(data), "--source", "other"])
     assert "no columns found yet" in none.output
 

@@ -57,6 +57,7 @@ class WalkReport:
     pages: int = 0
     status: str = "complete"  # complete | budget | interrupted
     message: str = ""
+    unreadable: int = 0  # pages that failed for a server or network error (a 404 is an answer)
     skipped: list[tuple[str, str | None, str]] = field(default_factory=list)  # (url, parent, reason)
     seconds: float = 0.0
 
@@ -235,6 +236,8 @@ def walk(source: Source, fetcher: Fetcher, stop: threading.Event | None = None) 
         if result.disallowed:
             return visit, None, result.error or "disallowed by robots.txt"
         if not result.ok or result.body is None:
+            if result.status is None or result.status >= 500:
+                report.unreadable += 1
             return visit, None, None
         text, _ = decode_html(result.body, result.content_type)
         return visit, read_page(text, result.final_url or visit.url, source), None
@@ -279,4 +282,7 @@ def walk(source: Source, fetcher: Fetcher, stop: threading.Event | None = None) 
                                           named or agency, "section" if named else basis))
     report.columns = list(columns.values())
     report.seconds = time.monotonic() - started
+    if report.status == "complete" and report.unreadable:
+        report.message = (f"{report.unreadable} page(s) of {source.id} could not be read (server or network errors); "
+                          "no column is marked gone this time")
     return report

@@ -184,7 +184,7 @@ class FetchLog:
                         found_from = excluded.found_from, path = excluded.path, readers = excluded.readers,
                         entries = excluded.entries, last_seen_at = excluded.last_seen_at, status = 'active', gone_since = NULL""",
                     [walk.source_id, c.url, c.agency, c.basis, c.found_from, c.path, ",".join(c.readers), c.entries, now, now])
-            if walk.status == "complete":
+            if walk.status == "complete" and not walk.unreadable:  # only a whole walk says a column is gone
                 self.con.execute(
                     "UPDATE harvest_columns SET status = 'gone', gone_since = ? WHERE source_id = ? AND status = 'active' "
                     "AND url NOT IN (SELECT unnest(?::VARCHAR[]))", [now, walk.source_id, [c.url for c in walk.columns]])

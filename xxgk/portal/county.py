@@ -30,6 +30,7 @@ from xxgk.portal.demo import CONTENT_TYPES, DEMO_NOTICE, Attachment, Report, _re
 from xxgk.portal.server import Fault, Portal, PortalDocument, ServedPortal, canonical_path
 
 STYLES = ("trs", "hanweb", "links", "json")
+UNKNOWN_COLUMN = "/zt/ndbg/index.html"
 ATTRIBUTIONS = ("breadcrumb", "heading", "section")
 PROXY = "/module/web/jpage/dataproxy.jsp"
 
@@ -58,6 +59,7 @@ class CountySite:
     documents: list[PortalDocument]
     faults: dict[str, Fault]
     columns: dict[str, str]  # agency -> its 年报 column's first page (path)
+    unknown_columns: list[str]  # columns whose agency nothing tells
     old_columns: dict[str, str]  # agency -> where a moved column was last year
     walk_pages: list[str]  # root, indexes and agency pages: what only discovery asks for
     forbidden: str = "/xxgk/test/"
@@ -253,8 +255,11 @@ def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县
         r = departments[0].reports[-1]
         latest.append((f"/xxgk/bmxxgk/{departments[0].slug}/ndbg/{r.published:%Y%m}/{r.slug}.html", r.title, f"{r.published:%Y-%m-%d}"))
     foreign = (f'<li><a href="{escape(foreign_url)}/xxgk/xxgknb/index.html">邻县政府信息公开年报</a></li>' if foreign_url else "")
-    b.html("/index.html", f"{county}人民政府", f'<h1>{escape(county)}人民政府门户网站</h1><h2>最新信息</h2>{_list(latest)}'
-           f'<div class="links"><h3>友情链接</h3><ul>{foreign}</ul></div>')
+    b.html("/index.html", f"{county}人民政府", f'<div class="logo">{escape(county)}人民政府门户网站</div><h2>最新信息</h2>'
+           f'{_list(latest)}<div class="links"><h3>专题专栏</h3><ul><li><a href="{UNKNOWN_COLUMN}">年报专栏</a></li></ul>'
+           f'<h3>友情链接</h3><ul>{foreign}</ul></div>')
+    # A column nothing tells the agency of: found, kept with the agency unknown, listed for review.
+    b.html(UNKNOWN_COLUMN, "年度报告专栏", "<h1>年度报告专栏</h1>" + _list([]))
     b.html("/xxgk/index.html", "政府信息公开", '<h1>政府信息公开</h1><ul class="links">'
            f'<li><a href="{columns.get(b.gov, "/xxgk/xxgknb/index.html")}">政府信息公开年报</a></li>'
            '<li><a href="/xxgk/tzgg/index.html" title="政府信息公开·通知公告">通知公告</a></li>'
@@ -281,7 +286,7 @@ def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县
         [("/index.html", b.gov), (None, "乡镇信息公开")])
     b.docs.append(PortalDocument("/robots.txt", b"User-agent: *\nDisallow: /xxgk/test/\n", "text/plain"))
     faults = {"/xxgk/xzxxgk/index.html": Fault(delay=slow_delay)} if slow_delay else {}
-    return CountySite(b.docs, faults, columns, old_columns, walk_pages)
+    return CountySite(b.docs, faults, columns, [UNKNOWN_COLUMN], old_columns, walk_pages)
 
 
 def serve_county(agencies: list[AgencyPlan] | None = None, county: str = "夏县", host: str = "127.0.0.1", port: int = 0,
