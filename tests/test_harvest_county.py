@@ -75,6 +75,10 @@ def test_every_report_is_stored_once(county):
     attachments = query(county["data"], "SELECT count(*) AS n, count(DISTINCT sha256) AS blobs FROM harvest_fetches WHERE kind = 'attachment'")
     assert attachments[0]["n"] == sum(len(r.attachments) for p in plans for r in p.reports)
     assert county["first"].documents("failed") == 0
+    listings = {r["url"] for r in query(county["data"], "SELECT url FROM harvest_fetches WHERE kind = 'listing'")}
+    assert any("dataproxy.jsp?startrecord=" in u for u in listings)  # Hanweb's later groups
+    assert any("/articles?page=2" in u for u in listings)  # a JSON endpoint's second page
+    assert any(u.endswith("/index_1.html") for u in listings)  # TRS pagination
 
 
 def test_nothing_off_host_or_forbidden_is_requested(county, neighbour):

@@ -50,7 +50,7 @@ class Politeness(_Strict):
 
 
 class Limits(_Strict):
-    max_list_pages: Annotated[int, Field(ge=1)] = 50  # listing pages per source, start URLs included
+    max_list_pages: Annotated[int, Field(ge=1)] = 50  # listing pages per column (start URL or discovered), itself included
     max_entries: Annotated[int, Field(ge=1)] = 2000  # report pages per source
     max_documents: Annotated[int, Field(ge=1)] = 10000  # entries + attachments per source
     max_bytes: Annotated[int, Field(ge=1024)] = 100 * 1024 * 1024  # per response

@@ -227,7 +227,7 @@ class Harvest:
         inflight: dict[str, int] = {}
         futures: dict[Future, str] = {}
         seen: set[str] = set()
-        budget = {s.id: {"listing": 0, "entry": 0, "documents": 0} for s in self.sources}
+        budget: dict[str, dict] = {s.id: {"entry": 0, "documents": 0} for s in self.sources}
         rows: list[dict] = []
         skips: list[dict] = []
         finished = 0
@@ -247,7 +247,8 @@ class Harvest:
                 skip(source, task.url, task.parent_url, "host not in allowed_hosts")
                 return
             used = budget[source.id]
-            if task.kind == "listing" and used["listing"] >= source.limits.max_list_pages:
+            pages_key = ("listing", task.column_url)  # each column has its own budget of listing pages
+            if task.kind == "listing" and used.get(pages_key, 0) >= source.limits.max_list_pages:
                 return  # pagination beyond the limit is not worth a row each
             if task.kind == "entry" and used["entry"] >= source.limits.max_entries:
                 seen.add(task.url)
@@ -258,7 +259,10 @@ class Harvest:
                 skip(source, task.url, task.parent_url, f"over max_documents ({source.limits.max_documents})")
                 return
             seen.add(task.url)
-            used["listing" if task.kind == "listing" else "documents"] += 1
+            if task.kind == "listing":
+                used[pages_key] = used.get(pages_key, 0) + 1
+            else:
+                used["documents"] += 1
             if task.kind == "entry":
                 used["entry"] += 1
             origin = Fetcher.origin(task.url)

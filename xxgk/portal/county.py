@@ -79,7 +79,7 @@ def sample_reports(agency: str, years: tuple[int, ...], seed: int = 0) -> list[R
     return reports
 
 
-def county_plan(county: str = "夏县", departments: int = 20, townships: int = 8, years: tuple[int, ...] = (2022, 2023),
+def county_plan(county: str = "夏县", departments: int = 20, townships: int = 8, years: tuple[int, ...] = (2021, 2022, 2023),
                 empty: int | None = 5, moved: int | None = 2) -> list[AgencyPlan]:
     """The county government, `departments` departments and `townships` townships with rotating listing
     styles and ways of telling the agency; department `empty` publishes nothing, department `moved` moved."""
@@ -190,7 +190,7 @@ class _Builder:
             items.append((f"{entry_dir}{report.published:%m%d}/art_{column_id}_{j}.html", report.title,
                           f"{report.published:%Y-%m-%d}"))
         records = [f"<record><![CDATA[{_li(*item)}]]></record>" for item in items]
-        per_page, group = max(1, self.page_size // 2), 1
+        per_page, group = self.page_size, 1
         step = per_page * group
         params = f"page=1&webid=1&path=/&columnid={column_id}&unitid=35{index:02d}&webname=demo&permissiontype=0"
         for start in range(step + 1, len(records) + 1, step):
@@ -206,7 +206,7 @@ class _Builder:
         return self.html(f"/col/col{column_id}/index.html", heading, f"<h1>{escape(heading)}</h1>{store}{script}", crumbs)
 
 
-def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县", page_size: int = 4,
+def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县", page_size: int = 2,
                 foreign_url: str | None = None, moved: bool = True, slow_delay: float = 0.3) -> CountySite:
     """Every document of the county portal, the faults to serve (the slow page), and where the columns are."""
     b = _Builder(base_url, county, page_size)
