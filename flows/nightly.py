@@ -42,16 +42,23 @@ def extracted_dir(data_dir: str | os.PathLike) -> Path:
 
 
 @task(name="harvest sources", retries=2, retry_delay_seconds=30)
-def harvest_task(sources_file: str, data_dir: str, only: list[str] | None = None) -> dict[str, dict[str, int]]:
+def harvest_task(sources_file: str, data_dir: str, only: list[str] | None = None,
+                 discover: bool = False) -> dict[str, dict[str, int]]:
     registry = load_registry(sources_file)
-    report = run_harvest(registry.select(tuple(only or ())), data_dir)
+    report = run_harvest(registry.select(tuple(only or ())), data_dir, discover=True if discover else None)
+    for source, walk in report.discoveries.items():
+        unknown = sum(c.agency is None for c in walk.columns)
+        print(f"{source}: discovery {walk.status}: {len(walk.columns)} columns ({unknown} of unknown agency) "
+              f"in {walk.pages} pages" + (f"; {walk.message}" if walk.message else ""))
     return {source: dataclasses.asdict(counts) for source, counts in report.counts.items()}
 
 
 @flow(name="harvest", log_prints=True)
-def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None) -> dict:
-    """Fetch new and changed documents of every source into the raw store."""
-    counts = harvest_task(sources_file, data_dir, only)
+def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None,
+            discover: bool = False) -> dict:
+    """Fetch new and changed documents of every source into the raw store (and look for the columns of
+    the sources with discover_from when due, weekly by default, or now with `discover`)."""
+    counts = harvest_task(sources_file, data_dir, only, discover)
     for source, c in counts.items():
         print(f"{source}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
     return counts
@@ -269,9 +276,10 @@ def summarize(data_dir: str = "data", year: int | None = None) -> list[dict[str,
 
 @flow(name="nightly", log_prints=True)
 def nightly(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None,
-            dask_address: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """Harvest, extract what is new, load and publish the warehouse, summarise."""
-    harvested = harvest(sources_file, data_dir, only)
+            dask_address: str | None = None, year: int | None = None, discover: bool = False) -> dict[str, Any]:
+    """Harvest (discovering columns when due, or now with `discover`), extract what is new, load and
+    publish the warehouse, summarise."""
+    harvested = harvest(sources_file, data_dir, only, discover)
     extracted = extract_with(dask_address)(data_dir)
     loaded = load(data_dir, sources_file)
     summary = summarize(data_dir, year)
