@@ -226,3 +226,11 @@ def test_the_columns_agency_names_a_report_and_a_mismatch_is_flagged():
     assert other["agency"] == "夏县财政局" and other["status"] == "flagged"
     assert other["issues"][0]["code"] == "source.agency_mismatch" and "夏县教育局" in other["issues"][0]["message"]
     assert with_column_agency(dict(record, status="failed"), "夏县财政局")["agency"] is None
+
+
+def test_a_listing_that_claims_a_billion_records_lists_a_bounded_number_of_pages():
+    from extract.harvest.listings.hanweb import MAX_GROUPS
+
+    listing = read_listing(HANWEB.replace("totalRecord: 7", "totalRecord: 999999999"), "http://x.gov.cn/col/col77/index.html",
+                           Rules())
+    assert sum(l.kind == "listing" for l in listing.links) == MAX_GROUPS

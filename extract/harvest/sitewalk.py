@@ -32,6 +32,7 @@ from extract.harvest.registry import Source
 
 WORDS_PATH = Path(__file__).with_name("sitewalk.yaml")
 YEAR = re.compile(r"(19|20)\d{2}")
+MAX_LINKS = 5000  # links read per page: a portal page has hundreds; a hostile one is cut here
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +167,9 @@ def _content_items(doc) -> int:
     """Links listed in the page's content (list items, table rows), navigation left out."""
     chrome = words()["chrome_markers"]
     count = 0
-    for anchor in doc.iter("a"):
+    for i, anchor in enumerate(doc.iter("a")):
+        if i >= MAX_LINKS:
+            break
         node, listed = anchor.getparent(), False
         while node is not None:
             if isinstance(node.tag, str):
@@ -190,6 +193,8 @@ def read_page(text: str, url: str, source: Source) -> Page | None:
         target = normalize_url(base, anchor.get("href"))
         if target is not None:
             links.append((target, _link_text(anchor)))
+            if len(links) >= MAX_LINKS:
+                break
     listing = read_listing(text, url, source.rules)
     entries = listing.entries
     reports = sum(is_annual_report(link.text) for link in entries)

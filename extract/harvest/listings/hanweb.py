@@ -24,6 +24,7 @@ HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
 SETTING = {name: re.compile(rf"""\b{name}\s*[:=]\s*["']?(\d+)""", re.I) for name in ("totalRecord", "perPage", "groupSize")}
 PROXY = re.compile(r"""\bproxyUrl\s*[:=]\s*["']([^"']+)["']""", re.I)
 RANGE_PARAMS = {"startrecord", "endrecord", "perpage"}
+MAX_GROUPS = 1000  # a page that claims a billion records gets this many requests listed, no more
 
 
 def read(text: str, page_url: str, rules: Rules) -> list[Link]:
@@ -63,7 +64,7 @@ def _later_groups(text: str, stores: list[str], page_url: str) -> list[Link]:
         return []
     step = per_page * group
     links = []
-    for start in range(step + 1, total + 1, step):
+    for start in range(step + 1, min(total, step * (MAX_GROUPS + 1)) + 1, step):
         end = min(total, start + step - 1)
         query = urlencode([("startrecord", start), ("endrecord", end), ("perpage", per_page)] + params)
         links.append(Link(f"{proxy}?{query}", "", "listing"))
