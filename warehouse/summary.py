@@ -134,7 +134,8 @@ def county_agencies(db, county: str, year: int) -> pd.DataFrame:
             SELECT agency, arg_max(review_status, version) AS report FROM v_reports
             WHERE is_current AND region_code = $county AND year = $year GROUP BY agency
         )
-        SELECT coalesce(k.agency, c.agency) AS agency, coalesce(r.report, 'missing') AS report,
+        SELECT coalesce(k.agency, c.agency) AS agency,
+               CASE WHEN coalesce(k.agency, c.agency) IS NOT NULL THEN coalesce(r.report, 'missing') END AS report,
                c.columns, CASE WHEN c.agency IS NULL AND c.columns IS NULL THEN NULL
                                WHEN c.active THEN 'active' ELSE 'gone' END AS column_status
         FROM known k FULL OUTER JOIN cols c ON c.agency = k.agency

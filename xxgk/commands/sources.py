@@ -101,7 +101,7 @@ def columns(data_dir: str, source_id: str | None) -> None:
                       " (entries with discover_from get them at their next harvest, or with xxgk harvest --discover)")
         return
     table = Table(title=f"年报 columns: {len(rows)}")
-    for name in ("source", "机关 (agency)", "told by", "URL", "listing", "reports", "first seen", "last seen", "status"):
+    for name in ("source", "机关 (agency)", "told by", "URL", "listing", "reports on page 1", "first seen", "last seen", "status"):
         table.add_column(name, overflow="fold")
     for source, agency, basis, url, readers, entries, first, last, status, gone, _path in rows:
         table.add_row(source, agency or "[yellow]unknown[/]", basis or "", url, readers or "", str(entries or 0),

@@ -136,7 +136,7 @@ def _print_agencies(console: Console, agencies, year: int) -> None:
         if column and row["column_status"] == "gone":
             column += "（栏目已消失）"
         table.add_row(row["agency"] if isinstance(row["agency"], str) else "（机关不明，待审核）",
-                      REPORT_LABELS.get(row["report"], row["report"]), column)
+                      REPORT_LABELS.get(row["report"], row["report"]) if isinstance(row["report"], str) else "—", column)
     console.print(table)
 
 
