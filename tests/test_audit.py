@@ -137,6 +137,10 @@ REAL_FINDINGS = {
 }
 
 
+PER_DOCUMENT_CODES = {"format.part_missing", "format.part_order", "format.text_table_mismatch", "format.empty_part",
+                      "format.fees_not_stated"}
+
+
 def _real_documents() -> list[Path]:
     paths = sorted((SHARED / "wild").glob("*.html")) if (SHARED / "wild").is_dir() else []
     for folder in ("real", "seed"):
@@ -150,7 +154,8 @@ def _real_documents() -> list[Path]:
 @pytest.mark.parametrize("path", _real_documents(), ids=lambda p: p.stem)
 def test_real_documents_get_only_the_findings_checked_by_hand(path):
     record = extract_path(path)
-    assert {i["code"] for i in format_issues(record)} == REAL_FINDINGS.get(path.stem, set())
+    audited = {i["code"] for i in format_issues(record)} & PER_DOCUMENT_CODES  # transform/audit.py's codes
+    assert audited == REAL_FINDINGS.get(path.stem, set())
 
 
 # ------------------------------------------------------------------------------- the warehouse
