@@ -88,6 +88,10 @@ def test_nothing_off_host_or_forbidden_is_requested(county, neighbour):
     skips = query(county["data"], "SELECT url, reason FROM harvest_skips")
     assert any(neighbour.base_url in s["url"] and "allowed_hosts" in s["reason"] for s in skips)
     assert any("/xxgk/test/" in s["url"] and "robots.txt" in s["reason"] for s in skips)
+    # every page of the walk asked once: the 公开目录 pages that link each other are no loop for it
+    walk_requests = [p for p in asked if p in county["site"].walk_pages]
+    assert sorted(walk_requests) == sorted(set(walk_requests)) and "/xxgk/gkml/more.html" in walk_requests
+    assert "/xxgk/xzxxgk/index.html" in walk_requests  # the slow page was waited for
     # noise: 通知公告 and 政策解读 were looked at and are no columns
     assert {"/xxgk/tzgg/index.html", "/xxgk/zcjd/index.html"} <= set(asked)
     assert not [u for u in columns(county["data"]) if "/tzgg/" in u or "/zcjd/" in u]
