@@ -134,14 +134,19 @@ def test_a_weekly_discovery_finds_the_column_that_moved(neighbour, tmp_path):
         served.stop()
 
 
-def test_the_budget_stops_a_runaway_walk_with_a_clear_message(county, tmp_path):
-    source = source_of(county_source(county["served"].base_url, discovery={"max_pages": 12}))
-    report = harvest([source], tmp_path, discover=True)
+def test_the_budget_stops_a_runaway_walk_with_a_clear_message(tmp_path):
+    served, _site = serve_county(county_plan(departments=2, townships=1), slow_delay=0, trap=500)  # 500 "agencies" more
+    try:
+        source = source_of(county_source(served.base_url))  # the default budget: 400 pages
+        report = harvest([source], tmp_path)
+    finally:
+        served.stop()
     walk = report.discoveries["xiaxian"]
-    assert walk.status == "budget" and walk.pages == 12
-    assert "page budget (12 pages)" in walk.message and "discovery.max_pages" in walk.message
+    assert walk.status == "budget" and walk.pages == 400
+    assert "page budget (400 pages)" in walk.message and "discovery.max_pages" in walk.message
     rows = query(tmp_path, "SELECT status, message FROM harvest_discoveries")
     assert rows[0]["status"] == "budget" and "page budget" in rows[0]["message"]
+    assert len(served.portal.requests) < 450  # the walk stopped there; the columns it found were still read
 
 
 def test_cli_discovers_on_demand_and_lists_columns(county, tmp_path):
