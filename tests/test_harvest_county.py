@@ -217,6 +217,9 @@ def test_json_endpoint_named_in_the_page_and_its_pages():
         ("http://x.gov.cn/sj/2024/a.html", "entry"), ("http://x.gov.cn/api/columns/sj/articles?page=2", "listing"),
         ("http://x.gov.cn/api/columns/sj/articles?page=3", "listing")]
     assert read.links[0].published_on.isoformat() == "2024-01-20"
+    in_script = ('<html><head><link rel="manifest" href="/site/manifest.json"></head><body>'
+                 '<script>$.getJSON("/xxgk/nb/list.json?page=1", render);</script></body></html>')
+    assert [l.url for l in read_listing(in_script, "http://x.gov.cn/nb/", Rules()).links] == ["http://x.gov.cn/xxgk/nb/list.json?page=1"]
 
 
 # ---------------------------------------------------------------- the column's agency in the warehouse
