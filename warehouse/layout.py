@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Mapping
 
-from transform.template import TEMPLATES, unit_of
+from transform.template import TEMPLATES, keys_for, unit_of
 from xxgk.console import is_missing
 from xxgk.generate.model import FIXED, Cell, Grid, Style, t2_grid, t3_grid, t4_grid
 from xxgk.generate.spec import ReportSpec
@@ -51,7 +51,8 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
     # The grids take which rows are printed from the figures (None: not printed); the text of each
     # figure cell is ours (format_figure), whatever the value's type.
     printed = {k: None if v is None else 0 for k, v in values.items()}
-    spec = ReportSpec(agency="", year=2020 if template == "2019" else 2021, template=template, figures=printed)
+    spec = ReportSpec(agency="", year=2020 if template == "2019" else 2021, template=template, figures=printed,
+                      t2_template=t2_version(values, template))
     grids = [t2_grid(spec, Style()), t3_grid(spec, Style()), t4_grid(spec, Style())]
     for grid in grids:
         for cell in grid.cells:
@@ -59,6 +60,15 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
                 cell.value = values.get(cell.key)
                 cell.text = format_figure(cell.key, cell.value)
     return grids
+
+
+def t2_version(values: Mapping[str, Any], template: str) -> str | None:
+    """The other version where table 二 prints its columns (a 2021 report keeping the 2019 table 二:
+    its figures are under the 2019 keys and the 2021 ones are null), else None."""
+    other = "2019" if template == "2021" else "2021"
+    own, theirs = set(keys_for(template)), set(keys_for(other))
+    printed = {k for k, v in values.items() if v is not None and k.startswith("t2.")}
+    return other if printed & (theirs - own) and not printed & (own - theirs) else None
 
 
 def format_figure(key: str, value: Any) -> str:
