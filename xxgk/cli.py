@@ -7,7 +7,7 @@ from importlib import import_module
 import click
 
 # Each module defines `command`, a click command or group; the order here is the order of --help.
-COMMAND_MODULES = ["demo", "nightly", "serve", "extract", "sources", "harvest", "portal", "load", "query", "summary", "review"]
+COMMAND_MODULES = ["demo", "nightly", "serve", "extract", "sources", "harvest", "portal", "load", "query", "summary", "review", "desk"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,7 +23,8 @@ from starlette.staticfiles import StaticFiles
 
 from transform.template import metrics
 from warehouse.checks import _equations
-from warehouse.export import county_tables, export_csv, export_docx, export_html, national_tables_html
+from warehouse.export import county_tables, export_csv, export_docx, export_html
+from warehouse.layout import national_tables_css, national_tables_html
 from xxgk.desk.decisions import BadDecision, Publisher, parse_value
 from xxgk.desk.security import CSRF_FIELD, Guard
 from xxgk.desk.source import SourceView
@@ -68,6 +69,11 @@ def failed_reason(error: str | None) -> str:
     return labels()["failed_default"]
 
 
+def safe_url(url: str | None) -> str:
+    """A document's original address, only when it is a web address (never javascript: or data:)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else ""
+
+
 def family(code: str) -> str:
     head = code.split(".", 1)[0]
     return head if head in labels()["family"] else "other"
@@ -76,7 +82,7 @@ def family(code: str) -> str:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("xxgk.desk", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(number=number, percent=percent, failed_reason=failed_reason)
+    env.filters.update(number=number, percent=percent, failed_reason=failed_reason, safe_url=safe_url)
     env.globals.update(labels=labels, metric=lambda k: metric_labels().get(k, k), family=family,
                        csrf_field=CSRF_FIELD)
     return env
@@ -89,8 +95,8 @@ class Desk:
         self.publisher = Publisher(data_dir)
         self.env = _environment()
 
-    def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(name).render(request=request, csrf=request.state.csrf, **context)
+    def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(request=request, csrf=request.state.csrf, **context)
         return HTMLResponse(html, status_code=status_code)
 
     def problem(self, request: Request, message: str, status_code: int = 404) -> HTMLResponse:
@@ -333,6 +339,7 @@ def create_app(data_dir: str | os.PathLike, token: str | None = None, loopback_o
         Route("/county/{county}/{year}/totals", desk.totals),
         Route("/county/{county}/{year}/totals.{fmt}", desk.totals),
         Route("/agencies", desk.agencies),
+        Route("/national.css", lambda request: Response(national_tables_css(), media_type="text/css")),
         Route("/agencies/place", desk.place, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
