@@ -8,6 +8,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Iterator
 
 import pytest
@@ -28,13 +29,16 @@ needs_browser = pytest.mark.skipif(not browser_available(), reason="chromium and
 
 
 @contextmanager
-def running_desk(data_dir, host: str = "127.0.0.1", token: str | None = None, loopback_only: bool = True) -> Iterator[str]:
-    """Serve the desk on a free port; yields its base URL."""
+def running_desk(data_dir, host: str = "127.0.0.1", token: str | None = None, loopback_only: bool = True,
+                 wait_seconds: float | None = None) -> Iterator[SimpleNamespace]:
+    """Serve the desk on a free port; yields .url (its base URL) and .publisher (to change its wait)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
     app = create_app(data_dir, token=token, loopback_only=loopback_only)
+    if wait_seconds is not None:
+        app.state.desk.publisher.wait_seconds = wait_seconds
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -44,7 +48,7 @@ def running_desk(data_dir, host: str = "127.0.0.1", token: str | None = None, lo
             raise RuntimeError("the desk did not start")
         time.sleep(0.02)
     try:
-        yield f"http://{host}:{port}"
+        yield SimpleNamespace(url=f"http://{host}:{port}", publisher=app.state.desk.publisher)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -82,3 +86,67 @@ def wait_for_file(folder: Path, suffix: str, timeout: float = 20) -> Path:
             return done[0]
         time.sleep(0.1)
     raise AssertionError(f"no {suffix} downloaded into {folder}")
+
+
+# -- a small warehouse of generated reports, built without Prefect -----------------------------------
+
+COUNTY = "140828"
+GOVERNMENT = "夏县人民政府"
+
+
+def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
+    """One county, two years, as January looks: a PDF that prints a wrong table 四 total (flagged),
+    an HTML page from a compromised site (hostile), an agency that reported last year and not this
+    year (missing), a scanned PDF (failed) and the county government's own (summary) report."""
+    from xxgk.extraction import extract_path, failed_record
+    from xxgk.generate import render
+    from xxgk.generate.figures import break_rule, make_figures
+    from xxgk.generate.spec import ReportSpec
+    from warehouse.publish import publish_records
+
+    raw, data = root / "raw", root / "data"
+    raw.mkdir(parents=True)
+    plan = [  # (agency, year, format, quirks, broken rule)
+        ("夏县教育局", 2022, "html", {}, None),
+        ("夏县教育局", 2023, "pdf", {"ruled": True}, 4),
+        ("夏县财政局", 2022, "docx", {}, None),
+        ("夏县财政局", 2023, "html", {"hostile": hostile_base}, None),
+        ("夏县民政局", 2022, "txt", {}, None),
+        (GOVERNMENT, 2022, "html", {}, None),
+        (GOVERNMENT, 2023, "xlsx", {}, None),
+    ]
+    records, documents, roles = [], {}, {}
+    for i, (agency, year, fmt, quirks, rule) in enumerate(plan):
+        figures = make_figures(seed + i, "2021", zero_rate=0.5)
+        if rule:
+            break_rule(figures, rule, seed=seed + i)
+        spec = ReportSpec(agency, year, "2021", figures, seed=seed + i, region_code=COUNTY)
+        path = raw / f"{i:02d}-{year}.{fmt}"
+        path.write_bytes(render(spec, fmt, **quirks))
+        records.append(extract_path(path))
+        documents[records[-1]["sha256"]] = {"url": f"http://portal.example.invalid/xxgk/{path.name}",
+                                            "region_code": COUNTY, "published_on": f"{year + 1}-01-{10 + i:02d}",
+                                            "path": str(path)}
+        roles[(agency, year)] = records[-1]["sha256"]
+    scan = raw / "scan-2023.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+                     b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    records.append(extract_path(scan))
+    if records[-1]["sha256"] is None:
+        records[-1] = failed_record(scan, "scanned PDF: no text layer")
+    documents[records[-1]["sha256"]] = {"url": "http://portal.example.invalid/xxgk/scan.pdf", "region_code": COUNTY,
+                                        "published_on": "2024-01-30", "path": str(scan), "title": "夏县水利局2023年政府信息公开工作年度报告"}
+    publish_records(data, records, documents=documents)
+    return {"data": data, "records": records, "sha": roles, "scan": records[-1]["sha256"]}
+
+
+def report_id(data: Path, sha: str) -> int:
+    from warehouse.publish import open_published
+
+    con = open_published(data)
+    try:
+        return con.execute("SELECT report_id FROM reports WHERE sha256 = ?", [sha]).fetchall()[0][0]
+    finally:
+        con.close()

@@ -28,7 +28,7 @@ from warehouse.layout import national_tables_css, national_tables_html
 from xxgk.desk.decisions import BadDecision, Publisher, parse_value
 from xxgk.desk.security import CSRF_FIELD, Guard
 from xxgk.desk.source import SourceView
-from xxgk.desk.store import NotFound, Store, days_since_due, template_keys
+from xxgk.desk.store import NotFound, Store, days_since_due, desk_status, template_keys
 
 
 @cache
@@ -121,7 +121,7 @@ class Desk:
         except ValueError:
             return self.problem(request, "年度须为数字", 400)
         rows = self.store.county_agencies(code, year)
-        counts = {s: sum(1 for r in rows if r["review_status"] == s) for s in ("ok", "flagged", "failed", "missing", "confirmed")}
+        counts = {s: sum(1 for r in rows if r["review_status"] == s) for s in ("ok", "flagged", "failed", "missing")}
         counts["reported"] = sum(1 for r in rows if r["report_id"] is not None)
         counts["corrected"] = sum(1 for r in rows if r["figures_corrected"])
         return self.page(request, "county.html", counties=counties, county=by_code[code], year=year, years=years,
@@ -140,10 +140,12 @@ class Desk:
         figures = self.store.figures(rid)
         checks = [self._equation(c, figures) for c in self.store.checks(rid)]
         issues = self.store.issues(rid)
-        broken = {k for c in checks if c["within"] for k in c["keys"]}
-        doubtful = {k for i in issues if not i["code"].startswith("note.") for k in (i["keys"] or [])}
-        marks = {k: "corrected" for k, f in figures.items() if f["corrected"]}
-        marks.update({k: "broken" for k in broken | doubtful})
+        broken, doubtful = broken_keys(checks), doubtful_keys(issues)
+        report["review_status"] = desk_status(report["review_status"], report["figures_corrected"],
+                                              [c["rule"] for c in checks])
+        marks = {k: "flagged" for k in doubtful}
+        marks.update({k: "corrected" for k, f in figures.items() if f["corrected"]})
+        marks.update({k: "broken" for k in broken})
         source = SourceView(self.data_dir, report)
         view = self._source(source, report, broken | doubtful)
         values = {k: f["value"] for k, f in figures.items()}
@@ -188,8 +190,7 @@ class Desk:
             if report["format"] != "pdf" or not source.available:
                 return self.problem(request, "该报告没有可显示的 PDF 页面")
             rid = report["report_id"]
-            keys = {k for c in self.store.checks(rid) if c["rule"].startswith("rule") for k in c["keys"]}
-            keys |= {k for i in self.store.issues(rid) if not i["code"].startswith("note.") for k in (i["keys"] or [])}
+            keys = broken_keys(self.store.checks(rid)) | doubtful_keys(self.store.issues(rid))
             try:
                 path = source.page_image(page, keys)
             except Exception:  # a page number the PDF does not have, a PDF pdfium cannot draw
@@ -304,6 +305,17 @@ class Desk:
                                  notice=None)
             return RedirectResponse("/agencies?" + urlencode({"done": "1" if done else "later"}), status_code=303)
         return await run_in_threadpool(record)
+
+
+def broken_keys(checks: list[dict[str, Any]]) -> set[str]:
+    """The figures of the rules the report breaks now (recomputed on the effective figures)."""
+    return {k for c in checks if c["rule"].startswith("rule") for k in c["keys"]}
+
+
+def doubtful_keys(issues: list[dict[str, Any]]) -> set[str]:
+    """The figures the extractor could not place with certainty (its source.* findings are the rules,
+    which `checks` holds recomputed)."""
+    return {k for i in issues if i["code"].startswith("extractor.") for k in (i["keys"] or [])}
 
 
 def _report_id(request: Request) -> int:

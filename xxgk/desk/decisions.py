@@ -50,6 +50,7 @@ class Publisher:
         self._requested = 0  # decisions recorded
         self._published = 0  # decisions a finished publish has applied
         self._error: str | None = None
+        self.wait_seconds = WAIT_SECONDS
         self._thread = threading.Thread(target=self._run, name="desk-publisher", daemon=True)
         self._thread.start()
 
@@ -63,7 +64,7 @@ class Publisher:
             self._requested += 1
             ticket = self._requested
             self._cond.notify_all()
-            done = self._cond.wait_for(lambda: self._published >= ticket, timeout=WAIT_SECONDS)
+            done = self._cond.wait_for(lambda: self._published >= ticket, timeout=self.wait_seconds)
         return stored, done
 
     @property

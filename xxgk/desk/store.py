@@ -19,7 +19,7 @@ from warehouse.publish import warehouse_path
 
 DUE_MONTH, DUE_DAY = 1, 31  # reports of year Y are due by 31 January of Y+1
 # What needs work comes first on the county page.
-STATUS_ORDER = {"failed": 0, "flagged": 1, "missing": 2, "confirmed": 3, "ok": 4}
+STATUS_ORDER = {"failed": 0, "flagged": 1, "missing": 2, "corrected": 3, "confirmed": 4, "ok": 5}
 
 
 class NotFound(LookupError):
@@ -54,10 +54,28 @@ class Store:
         with self._lock:
             if self._published is None or self._published.stamp != stamp:
                 old = self._published
-                self._published = Published(duckdb.connect(str(warehouse_path(self.data_dir)), read_only=True), stamp)
+                self._published = Published(duckdb.connect(str(self._alias(stamp)), read_only=True), stamp)
                 if old is not None:
                     old.con.close()
             return self._published.con.cursor()
+
+    def _alias(self, stamp: tuple[int, int]) -> Path:
+        """A hard link to this version of the published file. DuckDB keeps one database per path in a
+        process, so reopening the same path would give the old version back; a link per version is a
+        new path for the same bytes (no copy). Links of older versions are removed (open ones live on)."""
+        published = warehouse_path(self.data_dir)
+        folder = self.data_dir / ".desk" / "open"
+        alias = folder / f"warehouse-{stamp[0]}-{stamp[1]}.duckdb"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for stale in folder.glob("warehouse-*.duckdb"):
+                if stale != alias:
+                    stale.unlink(missing_ok=True)
+            if not alias.exists():
+                os.link(published, alias)
+            return alias
+        except OSError:  # no hard links here (or a read-only folder): the path itself
+            return published
 
     def version(self) -> tuple[int, int]:
         """Changes with every publish (cache keys of what is drawn from the warehouse)."""
@@ -84,10 +102,13 @@ class Store:
         """One row per expected agency of the county and year: its current report's status, or
         `missing` (reported in an earlier year, or placed here by a reviewer, and no report yet)."""
         cur = self.cursor()
+        # A failed report prints no year: it is shown in the year before its publication (else the latest).
+        latest = cur.execute("SELECT max(year) FROM reports WHERE region_code = ?", [county]).fetchall()[0][0]
         reports = _rows(cur, """
-            SELECT r.report_id, r.agency, r.agency_id, r.is_summary, r.status, r.review_status, r.error,
-                   r.template, r.published_on, r.url, r.format, r.figures_corrected
-            FROM v_reports r WHERE r.is_current AND r.region_code = ? AND r.year = ?""", [county, year])
+            SELECT r.report_id, coalesce(r.agency, r.title) AS agency, r.agency_id, r.is_summary, r.status,
+                   r.review_status, r.error, r.template, r.published_on, r.url, r.format, r.figures_corrected
+            FROM v_reports r WHERE r.is_current AND r.region_code = ?
+              AND coalesce(r.year, year(r.published_on) - 1, ?) = ?""", [county, latest, year])
         broken = _rows(cur, """
             SELECT c.report_id, list(DISTINCT c.rule ORDER BY c.rule) AS rules, count(*) AS n
             FROM checks c JOIN reports r USING (report_id)
@@ -107,6 +128,7 @@ class Store:
             r["issue_codes"] = i["codes"] if i else []
             r["cells"] = int(i["cells"] or 0) if i else 0
             r["days_late"] = None
+            r["review_status"] = desk_status(r["review_status"], r["figures_corrected"], r["rules"])
         missing = _rows(cur, """
             WITH here AS (SELECT DISTINCT agency_id FROM reports WHERE is_current AND region_code = ? AND year = ?),
             earlier AS (
@@ -212,7 +234,7 @@ class Store:
             for (key,) in cur.execute("""
                     SELECT DISTINCT unnest(keys) FROM checks WHERE report_id IN (SELECT unnest(?::BIGINT[])) AND rule LIKE 'rule%'
                     UNION SELECT DISTINCT unnest(keys) FROM issues
-                    WHERE report_id IN (SELECT unnest(?::BIGINT[])) AND NOT starts_with(code, 'note.')""",
+                    WHERE report_id IN (SELECT unnest(?::BIGINT[])) AND starts_with(code, 'extractor.')""",
                     [flagged, flagged]).fetchall():
                 marks[key] = "flagged"
         for (key,) in cur.execute("""
@@ -231,6 +253,13 @@ class Store:
 
     def region_exists(self, code: str) -> bool:
         return bool(self.cursor().execute("SELECT 1 FROM regions WHERE code = ?", [code]).fetchall())
+
+
+def desk_status(review_status: str, figures_corrected: int, rules: list[str]) -> str:
+    """A flagged report whose corrected figures mend every rule it broke reads as corrected."""
+    if review_status == "flagged" and figures_corrected and not any(r.startswith("rule") for r in rules):
+        return "corrected"
+    return review_status
 
 
 def days_since_due(year: int, today: date | None = None) -> int:
