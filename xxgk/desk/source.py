@@ -90,7 +90,7 @@ class SourceView:
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
-                _render_page(self.path, page, boxes).save(tmp, format="PNG", optimize=False)
+                _render_page(self.path, page, boxes).save(tmp, format="PNG", compress_level=1)  # fast to write; read from disk after
                 os.replace(tmp, path)
         return path
 

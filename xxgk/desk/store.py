@@ -4,6 +4,8 @@ decisions file. Every query of the desk's pages lives here; the pages only forma
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import threading
 from dataclasses import dataclass
@@ -26,6 +28,14 @@ class NotFound(LookupError):
     """A report, county or figure that the warehouse does not have (the message is shown)."""
 
 
+def per_version(method):
+    """Keep a query's answer until the next publish (a published version never changes)."""
+    @functools.wraps(method)
+    def remembered(self: "Store", *args):
+        return self._remember((method.__name__, *args), lambda: method(self, *args))
+    return remembered
+
+
 @dataclass
 class Published:
     con: duckdb.DuckDBPyConnection
@@ -40,6 +50,7 @@ class Store:
         self.data_dir = Path(data_dir)
         self._lock = threading.Lock()
         self._published: Published | None = None
+        self._memo: dict[tuple, Any] = {}  # answers of the current version (a publish clears them)
 
     def _stamp(self) -> tuple[int, int]:
         st = os.stat(warehouse_path(self.data_dir))
@@ -55,9 +66,19 @@ class Store:
             if self._published is None or self._published.stamp != stamp:
                 old = self._published
                 self._published = Published(duckdb.connect(str(self._alias(stamp)), read_only=True), stamp)
+                self._memo.clear()
                 if old is not None:
                     old.con.close()
             return self._published.con.cursor()
+
+    def _remember(self, key: tuple, compute):
+        """A published version never changes: its answers are kept until the next publish."""
+        self.cursor()  # notices a publish (and forgets what the old version said)
+        if key not in self._memo:
+            if len(self._memo) > 512:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return copy.deepcopy(self._memo[key])
 
     def _alias(self, stamp: tuple[int, int]) -> Path:
         """A hard link to this version of the published file. DuckDB keeps one database per path in a
@@ -83,14 +104,14 @@ class Store:
 
     # -- the county page ---------------------------------------------------------------------
 
+    @per_version
     def counties(self) -> list[dict[str, Any]]:
         """Counties with reports, each with its years (latest first)."""
-        rows = _rows(self.cursor(), """
+        return _rows(self.cursor(), """
             SELECT r.region_code AS code, any_value(g.name) AS name, list(DISTINCT r.year ORDER BY r.year DESC) AS years
             FROM reports r LEFT JOIN regions g ON g.code = r.region_code
             WHERE r.region_code IS NOT NULL AND r.year IS NOT NULL
             GROUP BY r.region_code ORDER BY r.region_code""")
-        return rows
 
     def county_name(self, code: str) -> str:
         row = self.cursor().execute("SELECT name FROM regions WHERE code = ?", [code]).fetchall()
@@ -101,6 +122,10 @@ class Store:
     def county_agencies(self, county: str, year: int, today: date | None = None) -> list[dict[str, Any]]:
         """One row per expected agency of the county and year: its current report's status, or
         `missing` (reported in an earlier year, or placed here by a reviewer, and no report yet)."""
+        return self._county_agencies(county, year, today or date.today())
+
+    @per_version
+    def _county_agencies(self, county: str, year: int, today: date) -> list[dict[str, Any]]:
         cur = self.cursor()
         # A failed report prints no year: it is shown in the year before its publication (else the latest).
         latest = cur.execute("SELECT max(year) FROM reports WHERE region_code = ?", [county]).fetchall()[0][0]
@@ -153,30 +178,35 @@ class Store:
         rows.sort(key=lambda r: (STATUS_ORDER.get(r["review_status"], 9), r["agency"] or ""))
         return rows
 
+    @per_version
     def county_summary(self, county: str, year: int) -> dict[str, Any] | None:
         rows = _rows(self.cursor(), "SELECT * FROM v_county_year WHERE county = ? AND year = ?", [county, year])
         return rows[0] if rows else None
 
     # -- one report --------------------------------------------------------------------------
 
+    @per_version
     def report(self, report_id: int) -> dict[str, Any]:
         rows = _rows(self.cursor(), "SELECT * FROM v_reports WHERE report_id = ?", [report_id])
         if not rows:
             raise NotFound(f"没有编号为 {report_id} 的报告")
         return rows[0]
 
+    @per_version
     def figures(self, report_id: int) -> dict[str, dict[str, Any]]:
         """key → {value (effective), extracted, corrected}."""
         rows = _rows(self.cursor(), "SELECT key, value, extracted, corrected FROM v_figures WHERE report_id = ?",
                      [report_id])
         return {r["key"]: r for r in rows}
 
+    @per_version
     def checks(self, report_id: int) -> list[dict[str, Any]]:
         return _rows(self.cursor(), """
             SELECT c.rule, c.keys, c.expected, c.found, c.related_report, c.detail, rr.year AS related_year
             FROM checks c LEFT JOIN reports rr ON rr.report_id = c.related_report
             WHERE c.report_id = ? ORDER BY c.rule""", [report_id])
 
+    @per_version
     def issues(self, report_id: int) -> list[dict[str, Any]]:
         return _rows(self.cursor(), "SELECT code, message, keys FROM issues WHERE report_id = ? ORDER BY code",
                      [report_id])
