@@ -135,14 +135,18 @@ class Store:
             FROM v_reports r WHERE r.is_current AND r.region_code = ?
               AND coalesce(r.year, year(r.published_on) - 1, ?) = ?""", [county, latest, year])
         broken = _rows(cur, """
-            SELECT c.report_id, list(DISTINCT c.rule ORDER BY c.rule) AS rules, count(*) AS n
-            FROM checks c JOIN reports r USING (report_id)
+            SELECT c.report_id, list(DISTINCT c.rule ORDER BY c.rule) AS rules,
+                   count(DISTINCT c.keys) FILTER (WHERE starts_with(c.rule, 'rule')) AS n,
+                   count(DISTINCT k) FILTER (WHERE starts_with(c.rule, 'rule')) AS cells
+            FROM checks c JOIN reports r USING (report_id), unnest(c.keys) AS u(k)
             WHERE r.is_current AND r.region_code = ? AND r.year = ? GROUP BY c.report_id""", [county, year])
+        # The rules are in `checks` (recomputed); issues add what the extractor or an audit doubts.
         issues = _rows(cur, """
             SELECT i.report_id, list(DISTINCT i.code ORDER BY i.code) AS codes, count(*) AS n,
                    sum(len(i.keys)) AS cells
             FROM issues i JOIN reports r USING (report_id)
-            WHERE r.is_current AND r.region_code = ? AND r.year = ? AND NOT starts_with(i.code, 'note.')
+            WHERE r.is_current AND r.region_code = ? AND r.year = ?
+              AND NOT starts_with(i.code, 'note.') AND NOT starts_with(i.code, 'source.')
             GROUP BY i.report_id""", [county, year])
         by_check = {b["report_id"]: b for b in broken}
         by_issue = {i["report_id"]: i for i in issues}
@@ -151,7 +155,7 @@ class Store:
             r["rules"] = b["rules"] if b else []
             r["broken"] = b["n"] if b else 0
             r["issue_codes"] = i["codes"] if i else []
-            r["cells"] = int(i["cells"] or 0) if i else 0
+            r["cells"] = (b["cells"] if b else 0) + (int(i["cells"] or 0) if i else 0)
             r["days_late"] = None
             r["review_status"] = desk_status(r["review_status"], r["figures_corrected"], r["rules"])
         missing = _rows(cur, """
