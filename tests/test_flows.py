@@ -202,7 +202,7 @@ def test_the_deployment_runs_at_two_in_the_morning_china_time():
 @pytest.mark.parametrize("fmt", ["html", "docx"])
 def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo, tmp_path, fmt):
     # What a 政务公开办 publishes must be a report xxgk itself reads back to the same figures.
-    from warehouse.export import export_docx, export_html
+    from warehouse.export import county_tables, export_docx, export_html
     from xxgk.extraction import extract_path
 
     county, year = next(iter(sorted(expected_sums(demo["entries"]))))
@@ -220,6 +220,8 @@ def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo,
     row = county_rows(demo["data"])[(county, year)]
     for column, keys in MEASURES.items():
         assert record["values"][keys[0]] == pytest.approx(row[column]), column
+    sums = county_tables(str(demo["data"] / "warehouse.duckdb"), county, year)["values"]
+    assert {k: record["values"][k] for k in sums} == pytest.approx(sums)  # every figure, not only the measures
 
 
 def test_agency_and_year_from_the_listing_title_when_the_document_lacks_them():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from transform.template import all_keys
@@ -151,7 +152,7 @@ def test_missing_agencies_and_yoy_format_break(tmp_path):
     row = df.iloc[0]
     assert row["agencies_missing"] == 1 and bool(row["format_break"])
     assert row["change_new_total"] == row["new_total"] - row["prev_new_total"]
-    assert row["change_other_no_correction"] != row["change_other_no_correction"]  # NaN: 2021 only
+    assert pd.isna(row["change_other_no_correction"])  # 2021 only: no change across the break
 
 
 def test_corrections_survive_reextraction_and_rebuild(tmp_path):

@@ -15,15 +15,16 @@ Content-Security-Policy can show it), its look is in the separate stylesheet.
 from __future__ import annotations
 
 import html as _html
+import numbers
 from functools import cache
 from importlib import resources
 from typing import Any, Mapping
 
 from transform.template import TEMPLATES, unit_of
+from xxgk.console import is_missing
 from xxgk.generate.model import FIXED, Cell, Grid, Style, t2_grid, t3_grid, t4_grid
 from xxgk.generate.spec import ReportSpec
 
-TABLES = ("t2", "t3", "t4")
 PART_TITLES = {"t2": FIXED["part2"], "t3": FIXED["part3"], "t4": FIXED["part4"]}
 HEADER_KINDS = {"header", "section"}
 
@@ -31,6 +32,9 @@ HEADER_KINDS = {"header", "section"}
 # columns of table 三 are as narrow as the template's; its seven figure columns share the rest.
 TEXT_WIDTH_CM = 17.0
 _T3_LABELS_CM = (1.3, 1.7, 5.6)
+ROW_HEIGHT_CM = 0.6
+FIGURE_ROW_CM = {"t4": 1.2}  # table 四's one row of figures is drawn two lines high in the template
+SECTION_FILL = "C6D9F1"  # the template's light blue behind 第二十条第（X）项
 # Fonts a Chinese office uses: 宋体 (SimSun) for text and tables, 黑体 (SimHei) for titles, named by
 # the family names Windows registers them under. Where they are not installed, fontconfig's
 # standard aliases (65-nonlatin.conf) give Noto Serif CJK SC / Noto Sans CJK SC from Debian's
@@ -60,9 +64,9 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
 def format_figure(key: str, value: Any) -> str:
     """A figure as people write it: a count as a whole number, an amount with its decimals
     (25.1, not 25.100000001), blank where not printed."""
-    if value is None:
+    if is_missing(value):
         return ""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return str(value)  # not a figure: shown as it is (and escaped where HTML shows it)
     number = float(value)
     if unit_of(key) == "件" and number.is_integer():
@@ -237,6 +241,8 @@ def add_grid(document, grid: Grid) -> Any:
     layout.set(qn("w:type"), "fixed")
     tbl_pr.append(layout)
     for r, row in enumerate(table.rows):
+        tall = grid.name in FIGURE_ROW_CM and r == grid.n_rows - 1
+        row.height = Cm(FIGURE_ROW_CM[grid.name] if tall else ROW_HEIGHT_CM)  # at least; wrapped labels grow
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(OxmlElement("w:cantSplit"))
         if r < grid.header_rows:
@@ -247,10 +253,23 @@ def add_grid(document, grid: Grid) -> Any:
             cell = cell.merge(table.cell(c.row + c.rowspan - 1, c.col + c.colspan - 1))
         cell.text = c.text
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        align = WD_ALIGN_PARAGRAPH.LEFT if c.kind in ("label", "section") else WD_ALIGN_PARAGRAPH.CENTER
+        left = c.kind == "section" or (c.kind == "label" and grid.name == "t3")
         for par in cell.paragraphs:
-            par.alignment = align
+            par.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
+        if c.kind == "section":
+            _shade(cell, SECTION_FILL)
     return table
+
+
+def _shade(cell, fill: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    shd = OxmlElement("w:shd")
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shd)
 
 
 def _set_font(element, name: str) -> None:

@@ -107,6 +107,10 @@ def _finish(df: pd.DataFrame, year: int | None, yoy: bool) -> pd.DataFrame:
         if c in ONLY_ONE_VERSION:
             change[brk, i] = np.nan
     out = pd.concat([out, pd.DataFrame(change, columns=[f"change_{c}" for c in cols], index=out.index)], axis=1)
+    for c in cols:  # a count stays a whole number in its previous year and its change (NA where none)
+        if pd.api.types.is_integer_dtype(df[c]):
+            out[f"prev_{c}"] = out[f"prev_{c}"].astype("Int64")
+            out[f"change_{c}"] = out[f"change_{c}"].astype("Int64")
     if year is not None:
         out = out[out["year"] == year]
     return out.reset_index(drop=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from xxgk.console import table_console
+from xxgk.console import number, table_console
 from xxgk.prefect_env import use_local_prefect
 
 
@@ -72,5 +72,6 @@ def print_broken_sums(data: Path, console: Console) -> None:
     for column in ("机关", "年度", "rule", "cells", "sum of the parts", "printed total"):
         table.add_column(column, overflow="fold")
     for agency, year, rule, keys, expected, found in rows:
-        table.add_row(agency or "?", str(year), rule, ", ".join(keys), f"{expected:g}", f"{found:g}")
+        table.add_row(agency or "?", str(year), rule, ", ".join(keys), number(expected), number(found))
     console.print(table if rows else "no broken sums")
+

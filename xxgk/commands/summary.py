@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from xxgk.console import table_console
-from warehouse.export import export_docx, export_html
+from xxgk.console import number, percent, table_console
+from warehouse.export import export_csv, export_docx, export_html
 from warehouse.publish import open_published
+from warehouse.metrics import VALUE_LABELS
 from warehouse.summary import label, summary
 
 # What the table shows when there are several rows; --json/--csv/--parquet have every column.
@@ -24,18 +24,10 @@ BRIEF = ["name", "year", "format", "agencies_reporting", "agencies_flagged", "ag
          "correction_rate", "figures_corrected"]
 
 
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.2f}"
-    return str(v)
-
-
 def _rate(col: str, v) -> str:
-    if col.endswith("_rate") and isinstance(v, float) and not math.isnan(v):
-        return f"{v:.1%}"
-    return _fmt(v)
+    if col in VALUE_LABELS and number(v):  # 是/否, 各机关合计, ... (numpy's booleans hash as Python's)
+        return VALUE_LABELS[col].get(v, number(v))
+    return percent(v) if col.endswith("_rate") else number(v)
 
 
 @click.command("summary")
@@ -50,7 +42,7 @@ def _rate(col: str, v) -> str:
 @click.option("--parquet", "parquet", type=click.Path(dir_okay=False), help="Write every column to this Parquet file.")
 @click.option("--tables", "tables", type=click.Path(dir_okay=False),
               help="With --county and --year: write the county's tables 二/三/四 in the national layout "
-                   "to this .html or .docx file.")
+                   "to this .html or .docx file (.csv: one figure a line, for Excel).")
 def command(data_dir, county, city, province, counties, year, as_json, as_csv, parquet, tables) -> None:
     """Per county and year: applications by applicant type, outcomes and the disclosure rate, carried
     forward, review and litigation with the correction rate, agencies reporting / flagged / missing,
@@ -64,8 +56,9 @@ def command(data_dir, county, city, province, counties, year, as_json, as_csv, p
             export_docx_path = export_docx(_db(data_dir), county, year, tables)
             click.echo(f"wrote {export_docx_path}")
         else:
-            with open(tables, "w", encoding="utf-8") as fh:
-                fh.write(export_html(_db(data_dir), county, year))
+            export = export_csv if tables.endswith(".csv") else export_html
+            with open(tables, "w", encoding="utf-8", newline="") as fh:
+                fh.write(export(_db(data_dir), county, year))
             click.echo(f"wrote {tables}")
         return
     con = _open(data_dir)
