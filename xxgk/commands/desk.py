@@ -21,7 +21,7 @@ def serve_desk(data_dir: str, host: str = "127.0.0.1", port: int = 8000, token: 
     loopback = is_loopback(host)
     if not loopback and not token:
         token = new_token()
-    app = create_app(data_dir, token=token, loopback_only=loopback)
+    app = create_app(data_dir, token=token, loopback_only=loopback, prefetch=True)
     click.echo(f"审核台 (review desk) on {desk_address(host, port, token)}  (data: {data_dir}; Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

@@ -27,8 +27,9 @@ from warehouse.export import county_tables, export_csv, export_docx, export_html
 from warehouse.layout import national_tables_css, national_tables_html
 from xxgk.desk.decisions import BadDecision, Publisher, parse_value
 from xxgk.desk.security import CSRF_FIELD, Guard
-from xxgk.desk.source import SourceView
-from xxgk.desk.store import NotFound, Store, days_since_due, desk_status, template_keys
+from xxgk.desk.source import Prefetcher, SourceView
+from xxgk.desk.store import (NotFound, Store, broken_keys, days_since_due, desk_status, doubtful_keys,
+                             template_keys)
 
 
 @cache
@@ -89,11 +90,13 @@ def _environment() -> Environment:
 
 
 class Desk:
-    def __init__(self, data_dir: str | os.PathLike):
+    def __init__(self, data_dir: str | os.PathLike, prefetch: bool = False):
         self.data_dir = Path(data_dir)
         self.store = Store(data_dir)
         self.publisher = Publisher(data_dir)
         self.env = _environment()
+        if prefetch:
+            Prefetcher(self.store).start()
 
     def page(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(request=request, csrf=request.state.csrf, **context)
@@ -307,17 +310,6 @@ class Desk:
         return await run_in_threadpool(record)
 
 
-def broken_keys(checks: list[dict[str, Any]]) -> set[str]:
-    """The figures of the rules the report breaks now (recomputed on the effective figures)."""
-    return {k for c in checks if c["rule"].startswith("rule") for k in c["keys"]}
-
-
-def doubtful_keys(issues: list[dict[str, Any]]) -> set[str]:
-    """The figures the extractor could not place with certainty (its source.* findings are the rules,
-    which `checks` holds recomputed)."""
-    return {k for i in issues if i["code"].startswith("extractor.") for k in (i["keys"] or [])}
-
-
 def _report_id(request: Request) -> int:
     raw = request.path_params["report_id"]
     if not raw.isdigit() or len(raw) > 15:
@@ -339,8 +331,11 @@ def _download(data: bytes, name: str, media_type: str) -> Response:
                              "Content-Security-Policy": "sandbox; default-src 'none'"})
 
 
-def create_app(data_dir: str | os.PathLike, token: str | None = None, loopback_only: bool = True) -> Starlette:
-    desk = Desk(data_dir)
+def create_app(data_dir: str | os.PathLike, token: str | None = None, loopback_only: bool = True,
+               prefetch: bool = False) -> Starlette:
+    """The desk's ASGI app. With `prefetch`, a background thread reads the sources of the reports
+    awaiting review (and draws their boxed pages) after the start and after every publish."""
+    desk = Desk(data_dir, prefetch=prefetch)
     static = resources.files("xxgk.desk").joinpath("static")
     routes = [
         Route("/", desk.county),

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -150,3 +151,43 @@ def _render_page(pdf_path: Path, page: int, boxes: list[tuple[float, ...]]):
         pad = 2
         draw.rectangle([x0 * SCALE - pad, top * SCALE - pad, x1 * SCALE + pad, bottom * SCALE + pad], outline=BOX, width=3)
     return image
+
+
+class Prefetcher(threading.Thread):
+    """Reads, at low priority, the sources of the reports awaiting review and draws their boxed
+    pages, after the start and after every publish, so that a clerk's first look is a cached one."""
+
+    def __init__(self, store, every_seconds: float = 30.0):
+        super().__init__(name="desk-prefetch", daemon=True)
+        self.store = store
+        self.every_seconds = every_seconds
+
+    def run(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)  # this thread only (Linux)
+        except (AttributeError, OSError):
+            pass
+        seen = None
+        while True:
+            try:
+                version = self.store.version()
+                if version != seen:
+                    self._prefetch()
+                    seen = version
+            except Exception:  # a missing warehouse, a document that cannot be read: try again later
+                pass
+            time.sleep(self.every_seconds)
+
+    def _prefetch(self) -> None:
+        from xxgk.desk.store import broken_keys, doubtful_keys
+
+        for rid in self.store.awaiting_review():
+            report = self.store.report(rid)
+            source = SourceView(self.store.data_dir, report)
+            if not source.available:
+                continue
+            source.read()
+            if report["format"] == "pdf":
+                keys = broken_keys(self.store.checks(rid)) | doubtful_keys(self.store.issues(rid))
+                for page in source.pages(keys):
+                    source.page_image(page, keys)

@@ -277,6 +277,12 @@ class Store:
             marks[key] = "corrected"
         return marks
 
+    def awaiting_review(self, limit: int = 300) -> list[int]:
+        """Current flagged reports of the latest years, newest first (what clerks open next)."""
+        return [r[0] for r in self.cursor().execute("""
+            SELECT report_id FROM v_reports WHERE is_current AND review_status = 'flagged' AND path IS NOT NULL
+            ORDER BY year DESC, report_id LIMIT ?""", [limit]).fetchall()]
+
     # -- agencies to place ---------------------------------------------------------------------------
 
     def unplaced(self) -> list[dict[str, Any]]:
@@ -288,6 +294,15 @@ class Store:
     def region_exists(self, code: str) -> bool:
         return bool(self.cursor().execute("SELECT 1 FROM regions WHERE code = ?", [code]).fetchall())
 
+
+def broken_keys(checks: list[dict[str, Any]]) -> set[str]:
+    """The figures of the rules the report breaks now (recomputed on the effective figures)."""
+    return {k for c in checks if c["rule"].startswith("rule") for k in c["keys"]}
+
+def doubtful_keys(issues: list[dict[str, Any]]) -> set[str]:
+    """The figures the extractor could not place with certainty (its source.* findings are the rules,
+    which `checks` holds recomputed)."""
+    return {k for i in issues if i["code"].startswith("extractor.") for k in (i["keys"] or [])}
 
 def desk_status(review_status: str, figures_corrected: int, rules: list[str]) -> str:
     """A flagged report whose corrected figures mend every rule it broke reads as corrected."""
