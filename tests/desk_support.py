@@ -97,7 +97,8 @@ GOVERNMENT = "夏县人民政府"
 def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
     """One county, two years, as January looks: a PDF that prints a wrong table 四 total (flagged),
     an HTML page from a compromised site (hostile), an agency that reported last year and not this
-    year (missing), a scanned PDF (failed) and the county government's own (summary) report."""
+    year (missing), a scanned PDF (failed), the county government's own (summary) report, and an
+    agency of another county whose name is ambiguous (to place)."""
     from xxgk.extraction import extract_path, failed_record
     from xxgk.generate import render
     from xxgk.generate.figures import break_rule, make_figures
@@ -128,6 +129,13 @@ def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
                                             "region_code": COUNTY, "published_on": f"{year + 1}-01-{10 + i:02d}",
                                             "path": str(path)}
         roles[(agency, year)] = records[-1]["sha256"]
+    # An agency whose name two counties share, from a source without a region: left to place.
+    spec = ReportSpec("朝阳区教育局", 2023, "2021", make_figures(seed + 50, "2021"), seed=seed + 50)
+    ambiguous = raw / "ambiguous-2023.html"
+    ambiguous.write_bytes(render(spec, "html"))
+    records.append(extract_path(ambiguous))
+    documents[records[-1]["sha256"]] = {"url": "http://portal.example.invalid/a.html", "path": str(ambiguous),
+                                        "published_on": "2024-01-20"}
     scan = raw / "scan-2023.pdf"
     scan.write_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
                      b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
