@@ -9,13 +9,16 @@ rendered PDF that prints a wrong table 四 total. Pages are requested through th
 this process (Starlette's test client: routing, security middleware, queries, templates; no network).
 
 Targets: county page < 200 ms; report page with its page image < 300 ms cached, < 1 s the first time
-(the PDF read for where each figure was printed, the page rendered and boxed). Prints median and max
+(where each figure was printed comes from the nightly's extraction record, as the nightly writes it;
+the page is rendered and boxed). Also printed: the first time without that record (the PDF read again). Prints median and max
 times; exits 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import shutil
 import statistics
 import sys
@@ -31,7 +34,7 @@ from warehouse_bench import plan  # noqa: E402
 
 from warehouse.load import load_records  # noqa: E402
 from warehouse.publish import publishing  # noqa: E402
-from xxgk.extraction import extract_path  # noqa: E402
+from xxgk.extraction import EXTRACTOR_VERSION, extract_path  # noqa: E402
 from xxgk.generate import render  # noqa: E402
 from xxgk.generate.figures import break_rule, make_figures  # noqa: E402
 from xxgk.generate.spec import ReportSpec  # noqa: E402
@@ -50,7 +53,10 @@ def build(data: Path, n_reports: int, batch: int = 20_000) -> str:
     figures = make_figures(7, "2021")
     break_rule(figures, 4, seed=7)
     pdf.write_bytes(render(ReportSpec(f"{NAME}第01局", 2023, "2021", figures, seed=7, region_code=COUNTY), "pdf", ruled=True))
-    flagged = extract_path(pdf)
+    flagged = extract_path(pdf, provenance=True)
+    nightly = data / "extracted" / EXTRACTOR_VERSION / f"{flagged['sha256']}.json"  # as the nightly keeps it
+    nightly.parent.mkdir(parents=True, exist_ok=True)
+    nightly.write_text(json.dumps(flagged, ensure_ascii=False), encoding="utf-8")
 
     def records(chunk, offset):
         for j, (county, name, year) in enumerate(chunk):
@@ -76,6 +82,23 @@ def build(data: Path, n_reports: int, batch: int = 20_000) -> str:
     return flagged["sha256"]
 
 
+def _first_without_record(data: Path, sha: str, rid: int, report_with_image) -> float:
+    from xxgk.desk.source import CACHE
+
+    record = data / "extracted" / EXTRACTOR_VERSION / f"{sha}.json"
+    kept = record.read_bytes() if record.exists() else None
+    record.unlink(missing_ok=True)
+    try:
+        t0 = time.perf_counter()
+        report_with_image()
+        return (time.perf_counter() - t0) * 1000
+    finally:
+        if kept is not None:
+            record.write_bytes(kept)
+        shutil.rmtree(data / CACHE / "read", ignore_errors=True)
+        shutil.rmtree(data / CACHE / "pages", ignore_errors=True)
+
+
 def timed(fn, repeat: int) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
@@ -88,7 +111,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reports", type=int, default=100_000)
-    ap.add_argument("--data", default=None, help="Reuse (or build) the warehouse in this folder.")
+    ap.add_argument("--data", default=None, help="Build the warehouse in this folder (reused when it is there).")
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     warnings.simplefilter("ignore")
@@ -99,8 +122,12 @@ def main() -> int:
 
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp()) / "data"
     t0 = time.perf_counter()
-    sha = build(data, args.reports)
-    print(f"warehouse of {args.reports:,} reports built in {time.perf_counter() - t0:.0f} s")
+    if (data / "warehouse.duckdb").exists() and (data / "raw" / "flagged.pdf").exists():
+        sha = hashlib.sha256((data / "raw" / "flagged.pdf").read_bytes()).hexdigest()
+        print(f"reusing the warehouse in {data}")
+    else:
+        sha = build(data, args.reports)
+        print(f"warehouse of {args.reports:,} reports built in {time.perf_counter() - t0:.0f} s")
     shutil.rmtree(data / CACHE, ignore_errors=True)
     client = TestClient(create_app(data), base_url="http://127.0.0.1")
     rid = client.app.state.desk.store.cursor().execute("SELECT report_id FROM reports WHERE sha256 = ?", [sha]).fetchall()[0][0]
@@ -120,10 +147,12 @@ def main() -> int:
     t0 = time.perf_counter()
     report_with_image()
     first = (time.perf_counter() - t0) * 1000
+    cold = _first_without_record(data, sha, rid, report_with_image)
     county = timed(lambda: get(f"/?county={COUNTY}&year=2023"), args.repeat)
     cached = timed(report_with_image, args.repeat)
     print(f"county page ({COUNTY} 2023, {rows} agencies): median {county[0]:.0f} ms, max {county[1]:.0f} ms — target < 200 ms")
     print(f"report page + page image, first: {first:.0f} ms — target < 1000 ms")
+    print(f"report page + page image, first without the nightly's record (PDF read again): {cold:.0f} ms")
     print(f"report page + page image, cached: median {cached[0]:.0f} ms, max {cached[1]:.0f} ms — target < 300 ms")
     ok = county[0] < 200 and cached[0] < 300 and first < 1000
     print("targets met" if ok else "TARGET MISSED")

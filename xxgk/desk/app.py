@@ -346,6 +346,7 @@ def create_app(data_dir: str | os.PathLike, token: str | None = None, loopback_o
         Route("/county/{county}/{year}/totals", desk.totals),
         Route("/county/{county}/{year}/totals.{fmt}", desk.totals),
         Route("/agencies", desk.agencies),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/national.css", lambda request: Response(national_tables_css(), media_type="text/css")),
         Route("/agencies/place", desk.place, methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),

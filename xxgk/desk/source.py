@@ -65,12 +65,27 @@ class SourceView:
         with _lock(str(path)):
             if path.exists():
                 return json.loads(path.read_text(encoding="utf-8"))
-            found = _read_source(self.path.read_bytes(), self.report.get("format")) if self.available else _nothing()
+            nightly = self._nightly_provenance()
+            if nightly is not None and self.report.get("format") == "pdf":  # a PDF page needs no grid
+                found = {"provenance": nightly, "tables": {}, "error": None}
+            elif self.available:
+                found = _read_source(self.path.read_bytes(), self.report.get("format"))
+            else:
+                found = _nothing()
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, path)
             return found
+
+    def _nightly_provenance(self) -> dict[str, dict] | None:
+        """The provenance in the nightly's extraction record (flows/nightly.py: extracted_dir), when
+        this extractor wrote it: the PDF need not be read again."""
+        record = self.data_dir / "extracted" / EXTRACTOR_VERSION / f"{self.report['sha256']}.json"
+        try:
+            return json.loads(record.read_text(encoding="utf-8")).get("provenance")
+        except (OSError, ValueError):
+            return None
 
     def pages(self, keys: Iterable[str]) -> list[int]:
         """The pages printing the given figures (else the page of table 三), for the page images."""
