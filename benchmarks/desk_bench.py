@@ -88,6 +88,8 @@ def _first_without_record(data: Path, sha: str, rid: int, report_with_image) -> 
     record = data / "extracted" / EXTRACTOR_VERSION / f"{sha}.json"
     kept = record.read_bytes() if record.exists() else None
     record.unlink(missing_ok=True)
+    shutil.rmtree(data / CACHE / "read", ignore_errors=True)
+    shutil.rmtree(data / CACHE / "pages", ignore_errors=True)
     try:
         t0 = time.perf_counter()
         report_with_image()
@@ -137,21 +139,27 @@ def main() -> int:
         assert r.status_code == 200, (url, r.status_code)
         return r.text
 
-    def report_with_image() -> None:
+    def report_with_image(parts: list | None = None) -> None:
+        t0 = time.perf_counter()
         page = get(f"/report/{rid}")
+        t1 = time.perf_counter()
         src = page.split('<img class="page" src="', 1)[1].split('"', 1)[0]
         assert client.get(src).headers["content-type"] == "image/png"
+        if parts is not None:
+            parts += [(t1 - t0) * 1000, (time.perf_counter() - t1) * 1000]
 
     get("/")  # the store opens the warehouse once
     rows = get(f"/?county={COUNTY}&year=2023").count("<tr class=\"status-")
     t0 = time.perf_counter()
-    report_with_image()
+    parts: list[float] = []
+    report_with_image(parts)
     first = (time.perf_counter() - t0) * 1000
     cold = _first_without_record(data, sha, rid, report_with_image)
     county = timed(lambda: get(f"/?county={COUNTY}&year=2023"), args.repeat)
     cached = timed(report_with_image, args.repeat)
     print(f"county page ({COUNTY} 2023, {rows} agencies): median {county[0]:.0f} ms, max {county[1]:.0f} ms — target < 200 ms")
-    print(f"report page + page image, first: {first:.0f} ms — target < 1000 ms")
+    print(f"report page + page image, first: {first:.0f} ms (page {parts[0]:.0f} ms, image {parts[1]:.0f} ms)"
+          " — target < 1000 ms")
     print(f"report page + page image, first without the nightly's record (PDF read again): {cold:.0f} ms")
     print(f"report page + page image, cached: median {cached[0]:.0f} ms, max {cached[1]:.0f} ms — target < 300 ms")
     ok = county[0] < 200 and cached[0] < 300 and first < 1000
