@@ -33,6 +33,7 @@ HEADERS = {
 TOKEN_COOKIE = "xxgk_desk_token"
 CSRF_COOKIE = "xxgk_csrf"
 CSRF_FIELD = "csrf"
+MAX_FORM_BYTES = 64 * 1024  # a decision is a few fields
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -67,6 +68,8 @@ class Guard(BaseHTTPMiddleware):
             csrf = fresh = secrets.token_urlsafe(24)
         request.state.csrf = csrf
         if request.method == "POST":
+            if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+                return _secured(PlainTextResponse("请求过大", status_code=413))
             body = await request.body()
             form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
             request.state.form = form
