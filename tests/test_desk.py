@@ -155,23 +155,26 @@ def test_flagged_pdf_report_boxes_the_broken_cells_on_the_page(desk):
     assert len(broken_cells) == 5  # the group's total and its four results
     shot(desk, "report-flagged-pdf")
     # The page image the browser got: a red box around each broken cell where the PDF printed it.
+    key, _, _ = broken_total(desk["data"], rid)
+    assert boxed(desk, rid, key, int(img.get_attribute("data-page")))
+
+
+def boxed(desk, rid: int, key: str, page: int) -> bool:
+    """Whether the desk's image of the page draws the box around the cell of `key` (and nothing just
+    above it)."""
     from xxgk.desk.source import BOX, SCALE, SourceView
     from xxgk.desk.store import Store
 
-    report = Store(desk["data"]).report(rid)
-    where = SourceView(desk["data"], report).read()["provenance"]
-    page = int(img.get_attribute("data-page"))
+    where = SourceView(desk["data"], Store(desk["data"]).report(rid)).read()["provenance"][key]
+    assert where["page"] == page
     with urllib.request.urlopen(f"{desk['url']}/report/{rid}/page/{page}.png") as response:
-        path = desk["shots"] / "page.png"
+        path = desk["shots"] / f"page-{rid}-{page}.png"
         path.write_bytes(response.read())
     image = Image.open(path).convert("RGB")
-    key, _, _ = broken_total(desk["data"], rid)
-    x0, top, x1, bottom = where[key]["bbox"]
-    assert where[key]["page"] == page
-    edge = (round(x0 * SCALE - 2), round((top + bottom) / 2 * SCALE))
-    assert any(image.getpixel((edge[0] + dx, edge[1])) == BOX for dx in range(-2, 3))
-    inside = (round((x0 + x1) / 2 * SCALE), round((top + bottom) / 2 * SCALE))
-    assert image.getpixel((inside[0], round(top * SCALE) - 30)) != BOX  # nothing boxed above the cell
+    x0, top, x1, bottom = where["bbox"]
+    middle = round((top + bottom) / 2 * SCALE)
+    assert image.getpixel((round((x0 + x1) / 2 * SCALE), round(top * SCALE) - 30)) != BOX
+    return any(image.getpixel((round(x0 * SCALE - 2) + dx, middle)) == BOX for dx in range(-2, 3))
 
 
 def test_correcting_a_figure_mends_the_check_and_changes_the_county_total(desk):
@@ -194,6 +197,7 @@ def test_correcting_a_figure_mends_the_check_and_changes_the_county_total(desk):
     assert "<script>window.xxgkPwned=2</script>张三" in history and f"→ {expected:g}" in history
     assert b.execute_script("return window.xxgkPwned") is None
     assert css(b, f'.xxgk-national td.corrected[data-key="{key}"]')
+    assert not boxed(desk, rid, key, int(css(b, "img.page")[0].get_attribute("data-page")))
     shot(desk, "report-corrected")
     b = open_page(desk, f"/county/{COUNTY}/2023/totals")
     assert county_total(b, key) == before + expected - found

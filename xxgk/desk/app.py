@@ -198,7 +198,7 @@ class Desk:
                 path = source.page_image(page, keys)
             except Exception:  # a page number the PDF does not have, a PDF pdfium cannot draw
                 return self.problem(request, f"无法显示第 {page} 页")
-            return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=60"})
+            return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-cache"})  # its boxes change with decisions
         return await run_in_threadpool(draw)
 
     async def document(self, request: Request) -> Response:
@@ -246,7 +246,8 @@ class Desk:
 
     async def agencies(self, request: Request) -> Response:
         rows = await run_in_threadpool(self.store.unplaced)
-        return self.page(request, "agencies.html", rows=rows, error=None, notice=_notice(request.query_params.get("done")))
+        return self.page(request, "agencies.html", rows=rows, error=None,
+                         notice=_notice(request.query_params.get("done"), "报告已计入所定位的县区。"))
 
     # -- decisions -----------------------------------------------------------------------------
 
@@ -317,9 +318,9 @@ def _report_id(request: Request) -> int:
     return int(raw)
 
 
-def _notice(done: str | None) -> str | None:
+def _notice(done: str | None, recomputed: str = "下面的核对结果已重新计算。") -> str | None:
     if done == "1":
-        return "已记录并重新发布，下面的核对结果已重新计算。"
+        return "已记录并重新发布，" + recomputed
     if done == "later":
         return "已记录。数据仓库正在发布（例如夜间任务），完成后自动生效，请稍后刷新。"
     return None
