@@ -17,7 +17,7 @@ from transform.template import keys_for, layout, t3_outcome_rows
 from warehouse.export import county_tables, export_csv, export_docx, export_html
 from warehouse.layout import format_figure, national_tables_css, national_tables_html
 from warehouse.publish import publish_records, warehouse_path
-from warehouse_records import record
+from warehouse_records import failed, record
 from xxgk.extraction import extract_path
 
 YEARS = {"2019": 2020, "2021": 2022}
@@ -184,3 +184,23 @@ def test_table_three_prints_on_one_a4_page(db, tmp_path):
     assert first and first == last, "table 三 spreads over more than one page"
     if shutil.which("fc-list") and "Noto Serif CJK" in subprocess.run(["fc-list"], capture_output=True, text=True).stdout:
         assert any("SerifCJK" in f for f in fonts), fonts  # 宋体's fallback, not a sans or a glyph-less font
+
+
+def test_county_totals_leave_out_the_summary_and_failed_reports_and_apply_corrections(tmp_path):
+    from warehouse.corrections import add_correction
+    from warehouse.publish import republish
+
+    data = tmp_path / "data"
+    fixed, other = record("夏县教育局", 2022), record("夏县财政局", 2022)
+    unreadable = dict(failed("夏县民政局2022年报.pdf"), agency="夏县民政局", year=2022)
+    publish_records(data, [fixed, other, record("夏县人民政府", 2022), unreadable])
+    add_correction(data, {"action": "figure", "sha256": fixed["sha256"], "key": "t3.new.natural",
+                          "value": fixed["values"]["t3.new.natural"] + 1, "note": "typo"})
+    republish(data)
+    tables = county_tables(warehouse_path(data), "140828", 2022)
+    assert tables["reports"] == 2 and tables["corrected"] == 1
+    assert tables["values"]["t3.new.natural"] == (fixed["values"]["t3.new.natural"] + 1
+                                                   + other["values"]["t3.new.natural"])
+    assert isinstance(tables["values"]["t3.new.total"], int)
+    fragment = national_tables_html(tables["values"], tables["template"], {"t3.new.natural": "corrected"})
+    assert 'data-key="t3.new.natural" class="corrected"' in fragment

@@ -1,4 +1,4 @@
-"""Numbers as people write them: counts are whole numbers in the views (migration 004), amounts keep
+"""Numbers as people write them: counts are whole numbers in the views (migration 005), amounts keep
 their decimals, rates stay fractions in the views and print as percentages in the CLI."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def types(con, view: str) -> dict[str, str]:
 def test_views_give_counts_as_integers_and_rates_as_fractions(tmp_path):
     data = tmp_path / "data"
     recs = small(data)
-    assert VIEWS_SQL.name.startswith("004_") and VIEWS_SQL.name in {f"{v:03d}_{n}.sql" for v, n, _ in migrations()}
+    assert VIEWS_SQL.name.startswith("005_") and VIEWS_SQL.name in {f"{v:03d}_{n}.sql" for v, n, _ in migrations()}
     con = duckdb.connect(str(warehouse_path(data)), read_only=True)
     try:
         for view in ("v_county_year", "v_city_year", "v_province_year"):

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from transform.template import keys_for, metrics
+from transform.template import keys_for, metrics, unit_of
 from warehouse.layout import (add_national_tables, add_title, format_figure, national_document,
                               national_tables_css, national_tables_html)
 from warehouse.regions import identity
@@ -31,27 +31,42 @@ from warehouse.summary import _con
 CSV_HEADER = ("key", "行", "列", "数值")
 
 
+# The current reports of a county-year, each with whether the county totals count it: every readable
+# agency report, never a county-wide summary report (unless it is the only readable report).
+_REPORTS = """
+    WITH m AS (
+        SELECT r.report_id, r.status, r.is_summary, r.figures_corrected,
+               count(*) FILTER (WHERE NOT r.is_summary AND r.status <> 'failed') OVER () AS n_agencies
+        FROM v_reports r
+        WHERE r.is_current AND r.region_code = ? AND r.year = ?
+    )
+    SELECT *, status <> 'failed' AND (NOT is_summary OR n_agencies = 0) AS counted FROM m"""
+
+
 def county_tables(db, county: str, year: int) -> dict[str, Any]:
-    """{'county', 'name', 'year', 'template', 'values': {key: number|None}, 'reports': n, 'corrected': n}."""
+    """{'county', 'name', 'year', 'template', 'values': {key: number|None}, 'reports': n, 'corrected': n}.
+
+    Counts are whole numbers (int), amounts keep their decimals."""
     code = identity(county)
     template = "2019" if year <= 2020 else "2021"
     keys = keys_for(template)
     sums = ", ".join(f'sum(w."{k}") AS "{k}"' for k in keys)
     with _con(db) as con:
         row = con.execute(f"""
-            WITH m AS (
-                SELECT r.report_id, r.is_summary, r.figures_corrected,
-                       count(*) FILTER (WHERE NOT r.is_summary AND r.status <> 'failed') OVER () AS n_agencies
-                FROM v_reports r
-                WHERE r.is_current AND r.status <> 'failed' AND r.region_code = ? AND r.year = ?
-            )
-            SELECT count(*) AS n, sum(m.figures_corrected) AS corrected, {sums}
-            FROM m JOIN figures_wide w USING (report_id)
-            WHERE NOT m.is_summary OR m.n_agencies = 0""", [code, year]).fetchall()[0]
+            WITH c AS ({_REPORTS})
+            SELECT count(*) AS n, sum(c.figures_corrected) AS corrected, {sums}
+            FROM c JOIN figures_wide w USING (report_id)
+            WHERE c.counted""", [code, year]).fetchall()[0]
         name = con.execute("SELECT name FROM regions WHERE code = ?", [code]).fetchall()
-    values = dict(zip(keys, row[2:]))
+    values = {k: _whole(k, v) for k, v in zip(keys, row[2:])}
     return {"county": code, "name": name[0][0] if name else code, "year": year, "template": template,
             "values": values, "reports": row[0], "corrected": int(row[1] or 0)}
+
+
+def _whole(key: str, value: Any) -> Any:
+    if value is not None and unit_of(key) == "件" and float(value).is_integer():
+        return int(value)
+    return value
 
 
 def _title(t: dict) -> str:

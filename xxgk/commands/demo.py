@@ -34,7 +34,7 @@ def command(ctx: click.Context, data_dir: str, agencies: int, open_desk: bool) -
     try:
         registry = write_registry(served, data / "sources.yaml")
         for code, portal in served.items():
-            console.print(f"portal for {code}: {portal.base_url}/xxgk/xxgknb/index.html")
+            console.print(f"county portal for {code}: {portal.base_url}/index.html (its columns are found from there)")
         with console.status("running the nightly flow (harvest → extract → load → summarize) on Prefect…"):
             nightly(str(registry), str(data))
     finally:
