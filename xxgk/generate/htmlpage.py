@@ -46,8 +46,6 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
         out.extend(_hostile_head(hostile))
     out.append("</head>")
     out.append("<body>")
-    if hostile:
-        out.extend(_hostile_body(hostile))
     if q.get("site_chrome"):
         out.append('<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; 政府信息公开年报</div>')
         out.append(f'<div class="info">发布时间：{spec.year + 1}-01-{20 + spec.seed % 9:02d}　来源：{escape(spec.agency)}</div>')
@@ -62,6 +60,8 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
     out.append("</div>")
     if q.get("site_chrome"):
         out.append('<div class="footer">主办单位：' + escape(spec.agency) + "　网站标识码：1408280001</div>")
+    if hostile:  # after the article: its text must not run into the title
+        out.extend(_hostile_body(hostile))
     out.append("</body>")
     out.append("</html>")
     return "\n".join(out).encode(encoding, errors="xmlcharrefreplace")
