@@ -100,7 +100,7 @@ def extract_batch(data_dir: str, shas: list[str]) -> dict[str, int]:
         for sha in shas:
             path = store.path(sha)
             if path.is_file():
-                record = extractor.extract(path)
+                record = extractor.extract(path, provenance=True)  # the desk shows where figures were printed
             else:
                 record = failed_record(path, "the harvested file is missing from the raw store")
                 record["sha256"] = sha

@@ -10,14 +10,18 @@ optionally, `DIR/corrections.yaml` (a hand-written list of the same objects). Ac
   a flagged report was checked and its figures stand as printed.
 - `agency`: {"action": "agency", "agency": NAME, "region"?, "kind"?, "is_summary"?, "note"}
   places an agency, sets its kind, or says whether its report is the county-wide summary.
+- `undo`: {"action": "undo", "undoes": ID, "note"} withdraws the earlier decision with that id (it
+  stays in the file, so the history keeps it; `read_corrections` leaves both out).
 
 A correction names its report by document (sha256) or by agency and year (then it applies to the
 current version, so it follows a re-publication). Later entries win over earlier ones for the same
-report and key.
+report and key. Appends take `DIR/.corrections.lock` (flock) and stamp the time inside it, so two
+reviewers deciding at once both keep their decision and the file's order is the order of `at`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import uuid
@@ -32,7 +36,8 @@ from warehouse.agencies import KINDS, Override, normalize_name
 
 JSONL = "corrections.jsonl"
 YAML = "corrections.yaml"
-ACTIONS = ("figure", "confirm", "agency")
+LOCK = ".corrections.lock"
+ACTIONS = ("figure", "confirm", "agency", "undo")
 
 
 class CorrectionError(ValueError):
@@ -63,15 +68,30 @@ def validate(entry: dict[str, Any]) -> dict[str, Any]:
             raise CorrectionError(f"kind must be one of {', '.join(KINDS)}")
         if not any(e.get(k) is not None for k in ("region", "kind", "is_summary")):
             raise CorrectionError("an agency decision sets region, kind or is_summary")
+    if action == "undo" and not e.get("undoes"):
+        raise CorrectionError("an undo names the decision it withdraws (undoes: ID)")
     if e.get("agency"):
         e["agency"] = normalize_name(e["agency"])
     e.setdefault("id", uuid.uuid4().hex[:12])
-    e.setdefault("at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    # Microseconds: decisions recorded within one second still order (the later one wins).
+    e.setdefault("at", datetime.now(timezone.utc).isoformat(timespec="microseconds"))
     return e
 
 
 def read_corrections(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every decision in the data folder, in the order recorded (YAML file first, then JSONL)."""
+    """The decisions in force in the data folder, in the order recorded (withdrawn ones left out)."""
+    return without_undone(decision_history(data_dir))
+
+
+def without_undone(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = list(entries)
+    undone = {e["undoes"] for e in entries if e["action"] == "undo"}
+    return [e for e in entries if e["action"] != "undo" and e["id"] not in undone]
+
+
+def decision_history(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every decision in the data folder, undos included, in the order recorded (YAML file first,
+    then JSONL)."""
     d = Path(data_dir)
     out: list[dict[str, Any]] = []
     y = d / YAML
@@ -94,13 +114,16 @@ def read_corrections(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
 
 def add_correction(data_dir: str | os.PathLike, entry: dict[str, Any]) -> dict[str, Any]:
     """Validate one decision and append it to DIR/corrections.jsonl; returns it as stored."""
-    e = validate(entry)
+    validate(entry)  # a bad decision fails before it waits for the lock
     path = Path(data_dir) / JSONL
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(e, ensure_ascii=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    with open(path.parent / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        e = validate(entry)  # stamped inside the lock: file order = time order
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
     return e
 
 

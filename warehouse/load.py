@@ -27,7 +27,7 @@ import pyarrow as pa
 from transform.template import all_keys
 from warehouse import audit, checks
 from warehouse.agencies import Agency, Override, normalize_name, place
-from warehouse.corrections import agency_overrides, read_corrections, validate
+from warehouse.corrections import agency_overrides, read_corrections, validate, without_undone
 from warehouse.migrate import migrate
 from warehouse.regions import identity, load_regions
 
@@ -326,7 +326,7 @@ def _corrections_entries(con, corrections) -> list[dict[str, Any]]:
         return json.loads(rows[0][0]) if rows else []
     if isinstance(corrections, (str, os.PathLike)):
         return read_corrections(corrections)
-    return [validate(e) for e in corrections]
+    return without_undone(validate(e) for e in corrections)
 
 
 def sync_corrections(con, entries: list[dict[str, Any]]) -> set[int]:

@@ -13,7 +13,7 @@ from importlib import import_module
 import click
 
 # Each module defines `command`, a click command or group; the order here is the order of --help.
-COMMAND_MODULES = ["demo", "nightly", "serve", "extract", "sources", "harvest", "portal", "load", "query", "summary", "audit", "review"]
+COMMAND_MODULES = ["demo", "nightly", "serve", "extract", "sources", "harvest", "portal", "load", "query", "summary", "audit", "review", "desk"]
 
 
 class LazyGroup(click.Group):

@@ -14,8 +14,9 @@ from xxgk.prefect_env import use_local_prefect
 @click.command("demo")
 @click.option("--data", "data_dir", default="data/demo", show_default=True, type=click.Path(file_okay=False))
 @click.option("--agencies", default=5, show_default=True, help="Agencies per county.")
+@click.option("--desk", "open_desk", is_flag=True, help="Then serve the review desk on the demo warehouse (Ctrl+C stops it).")
 @click.pass_context
-def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
+def command(ctx: click.Context, data_dir: str, agencies: int, open_desk: bool) -> None:
     """Generate a demo corpus (three real counties, invented figures), serve it as local county
     portals on 127.0.0.1, run the nightly flow against them and print the county summary."""
     use_local_prefect(data_dir)
@@ -45,6 +46,12 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
     console.print(f"\nwarehouse: [bold]{data / 'warehouse.duckdb'}[/]")
     console.print(f"try: .venv/bin/xxgk query --data {data} \"SELECT * FROM v_county_year\"")
     console.print("trends: open notebooks/trend_review.ipynb (XXGK_DATA=" + str(data) + ")")
+    from xxgk.commands.desk import desk_address, serve_desk
+
+    console.print(f"review desk (审核台): [bold]{desk_address('127.0.0.1', 8000, None)}[/] "
+                  f"(.venv/bin/xxgk desk --data {data}, or xxgk demo --desk)")
+    if open_desk:
+        serve_desk(str(data))
 
 
 def print_audit_tables(data: Path, console: Console) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from xxgk.generate.form import published_on
 from xxgk.generate.model import FIXED, Grid, Para, ReportSpec, build_report, merged_quirks, style_from
 
-HTML_QUIRKS = {"flattened", "encoding", "declared_charset", "word_markup", "site_chrome"}
+HTML_QUIRKS = {"flattened", "encoding", "declared_charset", "word_markup", "site_chrome", "hostile"}
 _UNSET = object()
 
 
@@ -21,6 +21,9 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
     - declared_charset [= encoding]: the charset the <meta> declares (may be wrong); None = no meta
     - word_markup [False]: cell text wrapped in Word-exported <p class=MsoNormal><span> markup
     - site_chrome [False]: navigation, publication date and footer around the article
+    - hostile [None]: a base URL; the page plants what a compromised site could (scripts, onerror=,
+      javascript: links, CSS url(), frames, stylesheets), each fetching BASE/<what> or setting
+      window.xxgkPwned if it ever runs. The figures read the same (nothing planted has text).
     - blank_zeros: zero cells print '&nbsp;'; fullwidth_digits: ０-９; broken_labels: <br>
       inside labels and '总 计'; lost_labels; amounts_in_yuan (see model.Style)
     """
@@ -39,6 +42,9 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
     if style.no_body_title:  # the portal's title: the report's, then the column and the site
         title += FIXED["portal_suffix"].format(issuer=FIXED["cited_issuer"])
     out.append(f"<title>{escape(title)}</title>")
+    hostile = q.get("hostile")
+    if hostile:
+        out.extend(_hostile_head(hostile))
     out.append("</head>")
     out.append("<body>")
     if q.get("site_chrome"):
@@ -51,10 +57,12 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
         elif q.get("flattened"):
             out.extend(_flat(block, bool(q.get("word_markup"))))
         else:
-            out.append(_table(block, bool(q.get("word_markup"))))
+            out.append(_table(block, bool(q.get("word_markup")), hostile))
     out.append("</div>")
     if q.get("site_chrome"):
         out.append('<div class="footer">主办单位：' + escape(spec.agency) + "　网站标识码：1408280001</div>")
+    if hostile:  # after the article: its text must not run into the title
+        out.extend(_hostile_body(hostile))
     out.append("</body>")
     out.append("</html>")
     return "\n".join(out).encode(encoding, errors="xmlcharrefreplace")
@@ -80,12 +88,33 @@ def _para(p: Para) -> str:
     return f'<p style="text-indent:2em">{escape(p.text)}</p>'
 
 
-def _table(grid: Grid, word_markup: bool) -> str:
+def _hostile_head(base: str) -> list[str]:
+    return [f'<script>window.xxgkPwned = "head-script"; new Image().src = "{base}/head-script";</script>',
+            f'<link rel="stylesheet" href="{base}/link-stylesheet">',
+            f"<style>body {{ background: url({base}/style-url); }}</style>"]
+
+
+def _hostile_body(base: str) -> list[str]:
+    return [f'<p><a href="javascript:window.xxgkPwned=&quot;javascript-link&quot;">原文链接</a>'
+            f'<img src="{base}/img-src" onerror="window.xxgkPwned=\'onerror\'">'
+            f'<svg onload="window.xxgkPwned=\'svg-onload\'"></svg></p>',
+            f'<iframe src="{base}/iframe"></iframe>']
+
+
+def _table(grid: Grid, word_markup: bool, hostile: str | None = None) -> str:
     out = ['<table border="1" cellspacing="0" cellpadding="0" style="border-collapse:collapse">', "<tbody>"]
     for r in range(grid.n_rows):
         out.append("<tr>")
         for c in grid.starting_in(r):
             attrs = ""
+            if hostile and r == 0 and c.col == 0:
+                # Planted where a sanitiser that keeps tables might keep them too: no text added.
+                attrs += (f' style="background-image: url({hostile}/td-style-url)" onclick="window.xxgkPwned=\'onclick\'"'
+                          f' background="{hostile}/td-background"')
+                out.append(f'<td{attrs}><img src="x" onerror="window.xxgkPwned=\'td-onerror\'; new Image().src=\'{hostile}/td-onerror\'">'
+                           f'<script>window.xxgkPwned = "td-script"</script><a href="javascript:window.xxgkPwned=1">'
+                           f"{_text(c.text, word_markup)}</a></td>")
+                continue
             if c.rowspan > 1:
                 attrs += f' rowspan="{c.rowspan}"'
             if c.colspan > 1:
