@@ -142,6 +142,8 @@ def test_county_page_shows_what_needs_work_first(desk):
     assert "扫描件" in text["failed"]
     counts = css(b, "#counts")[0].text
     assert "1 待核对" in counts.replace("\n", " ") and "1 未报送" in counts.replace("\n", " ")
+    audit = {r.text.split()[0]: r.text for r in css(b, "#audit tbody tr")}
+    assert "未发布" in audit["夏县民政局"] and "✓" in audit["夏县教育局"], audit  # the audit of the same county-year
     shot(desk, "county")
 
 

@@ -129,7 +129,7 @@ class Desk:
         counts["corrected"] = sum(1 for r in rows if r["figures_corrected"])
         return self.page(request, "county.html", counties=counties, county=by_code[code], year=year, years=years,
                          rows=rows, counts=counts, summary=self.store.county_summary(code, year),
-                         days_late=days_since_due(year))
+                         days_late=days_since_due(year), audit=self.store.county_audit(code, year))
 
     async def report(self, request: Request) -> Response:
         return await run_in_threadpool(self._report, request, None, 200)

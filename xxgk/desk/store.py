@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from transform.template import keys_for
+from warehouse.audit import CRITERIA, HEADINGS, audit_table
 from warehouse.corrections import decision_history
 from warehouse.publish import warehouse_path
 
@@ -212,8 +214,22 @@ class Store:
 
     @per_version
     def issues(self, report_id: int) -> list[dict[str, Any]]:
-        return _rows(self.cursor(), "SELECT code, message, keys FROM issues WHERE report_id = ? ORDER BY code",
-                     [report_id])
+        # The extraction's issues, and the audit's findings across documents (late, republished,
+        # carry-on, copies) that the extraction cannot know.
+        return _rows(self.cursor(), """
+            SELECT code, message, keys FROM issues WHERE report_id = ?
+            UNION ALL
+            SELECT code, message, keys FROM audit_findings
+            WHERE report_id = ? AND code NOT IN (SELECT code FROM issues WHERE report_id = ?)
+            ORDER BY code""", [report_id] * 3)
+
+    @per_version
+    def county_audit(self, county: str, year: int) -> tuple[list[tuple[str, str]], list[dict[str, Any]]]:
+        """The county's audit table (warehouse.audit): the criteria's headings, and a row per agency."""
+        table = audit_table(self.cursor(), county=county, year=year)
+        rows = [{k: (None if v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) else v)
+                 for k, v in row.items()} for row in table.to_dict("records")]
+        return [(name, HEADINGS[name]) for name, _, _ in CRITERIA], rows
 
     def versions(self, report: dict[str, Any]) -> list[dict[str, Any]]:
         if report["agency_id"] is None:
