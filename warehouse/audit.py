@@ -436,7 +436,7 @@ def _cell(findings: pd.DataFrame, row, criterion: str) -> str:
         if criterion == "on_time" and pd.isna(row.days_late):
             return UNKNOWN  # no date to judge by
         return PASS
-    return "; ".join(_short(f) for f in mine.itertuples())
+    return "; ".join(dict.fromkeys(_short(f) for f in mine.itertuples()))  # one cross-year check per figure: once
 
 
 def _short(f) -> str:
