@@ -18,6 +18,8 @@ class Alignment:
     provenance: dict[str, dict] = field(default_factory=dict)
     agency: str | None = None
     year: int | None = None
+    # key -> the cell its figure came from, for cells read by OCR (the proof step weighs them).
+    ocr_cells: dict = field(default_factory=dict)
 
 
 class TableReader:
@@ -38,6 +40,8 @@ class TableReader:
         where = slot.where() if slot else {}
         where["label"] = label
         self.result.provenance[key] = where
+        if slot is not None and slot.cell is not None and slot.cell.ocr is not None:
+            self.result.ocr_cells[key] = slot.cell
 
     def issue(self, code: str, message: str, keys: list[str] | None = None) -> None:
         self.result.issues.append(Issue(code, message, keys or []))

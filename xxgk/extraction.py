@@ -16,6 +16,7 @@ from extract import DEFAULT_LIMITS, Limits, ReadError, read_document, sniff
 from transform.align import NotAReport, align
 from transform.checks import check
 from transform.findings import status_of
+from transform.ocr_proof import prove
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ def _extractor_version() -> str:
     extraction records are reused only while it is unchanged."""
     digest = hashlib.sha256()
     roots = [Path(__file__).resolve().parent.parent / "extract", Path(__file__).resolve().parent.parent / "transform"]
+    roots.append(roots[0] / "ocr")
     for root in roots:
         for path in sorted(root.glob("*")):
             if path.suffix in (".py", ".yaml", ".csv") and path.is_file():
@@ -73,6 +75,8 @@ def extract_bytes(
         detail = " ".join(str(exc).split())
         record["error"] = f"could not read the document ({type(exc).__name__}: {detail})"[:280]
         return record
+    if document.ocr is not None:  # a scan: OCR'd figures count only where the sums prove them
+        result.issues += prove(result, document.ocr)
     issues = result.issues + check(result.values, result.template)
     record.update(
         agency=result.agency,
