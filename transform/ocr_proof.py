@@ -28,7 +28,7 @@ from transform.values import read_cell, to_unit
 from transform import template as tpl
 
 SURE = 0.9
-UNCHECKED_SURE = 0.97
+UNCHECKED_SURE = 0.95
 MAX_COMBINATIONS = 20000
 
 

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from extract import DEFAULT_LIMITS, Limits, ReadError, read_document, sniff
+from extract import DEFAULT_LIMITS, Limits, RawDocument, ReadError, read_document, sniff
 from transform.align import NotAReport, align
 from transform.checks import check
 from transform.findings import status_of
@@ -62,18 +62,20 @@ def extract_bytes(
     record = _record(path, data, fmt)
     try:
         document = read_document(data, fmt, limits)
+    except Exception as exc:
+        record["error"] = _reason(exc, path)
+        return record
+    return figures_of(document, record, provenance)
+
+
+def figures_of(document: RawDocument, record: dict[str, Any], provenance: bool = False) -> dict[str, Any]:
+    """Fill `record` from a document already read: align, prove OCR'd figures, check."""
+    try:
         result = align(document)
-    except (ReadError, NotAReport) as exc:
-        record["error"] = str(exc)
-        return record
-    except MemoryError:
-        record["error"] = "the document is too large to read within the memory limit"
-        return record
-    except Exception as exc:  # a reader bug must not stop the batch; keep the reason
-        log.debug("unexpected error while reading %s", path, exc_info=True)
-        # One line, whatever the library put in its message (a PDF dictionary, a traceback).
-        detail = " ".join(str(exc).split())
-        record["error"] = f"could not read the document ({type(exc).__name__}: {detail})"[:280]
+    except Exception as exc:
+        record["error"] = _reason(exc, record["path"])
+        if document.ocr is not None:  # say what was tried
+            record["error"] += f" (a scan read by OCR: {document.ocr['engine']}, {document.ocr['pages']} page(s))"
         return record
     if document.ocr is not None:  # a scan: OCR'd figures count only where the sums prove them
         result.issues += prove(result, document.ocr)
@@ -89,6 +91,18 @@ def extract_bytes(
     if provenance:
         record["provenance"] = result.provenance
     return record
+
+
+def _reason(exc: Exception, path: str) -> str:
+    if isinstance(exc, (ReadError, NotAReport)):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "the document is too large to read within the memory limit"
+    # A reader bug must not stop the batch; keep the reason, on one line whatever the library put
+    # in its message (a PDF dictionary, a traceback).
+    log.debug("unexpected error while reading %s", path, exc_info=True)
+    detail = " ".join(str(exc).split())
+    return f"could not read the document ({type(exc).__name__}: {detail})"[:280]
 
 
 def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False) -> dict[str, Any]:

@@ -70,9 +70,8 @@ def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawD
         rgb = np.asarray(image)
         if rgb.shape[0] * rgb.shape[1] > limits.max_image_pixels:
             raise ReadError(f"image refused: {rgb.shape[1]}×{rgb.shape[0]} pixels is more than the limit of {limits.max_image_pixels:,}")
-        grey = prepare(rgb)
         first = 1 + sum(isinstance(b, Table) for b in blocks)
-        page_blocks, text = read_page(grey, engine, n, first)
+        page_blocks, text = read_page(prepare(rgb), engine, n, first)
         blocks.extend(page_blocks)
         texts.append(text)
     text = "\n".join(texts)

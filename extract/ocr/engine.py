@@ -9,8 +9,10 @@ likely (its candidates). Nothing is downloaded: a missing engine is a `ReadError
 
 from __future__ import annotations
 
+import bisect
 import math
 import os
+import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,7 +31,7 @@ REC_BATCH = 16
 MIN_WIDTH = 320  # the recogniser's training width: narrower reads lone digits worse
 SHORT_WIDTH = 160  # crops up to this wide (at 48 px high) are packed into strips
 STRIP_WIDTH = 1280
-REREAD = 0.8  # a packed number read below this is read again alone
+REREAD = 0.95  # a packed number read below this is read again alone
 FAINT = 0.6  # a non-digit glyph read below this among digits is a stray mark
 GAP = 32  # white between packed crops: four steps of the recogniser
 
@@ -121,7 +123,12 @@ class RapidEngine:
             probs, _ = self._run([scaled[i] for i in batch])
             for i, p in zip(batch, probs):
                 again = self._decode(p)
-                if out[i] is None or again.confidence > out[i].confidence:
+                first = out[i]
+                if first is not None and first.text and again.text == first.text:
+                    # Two readings that agree: wrong only if both are.
+                    both = 1 - (1 - first.confidence) * (1 - again.confidence)
+                    out[i] = Reading(again.text, both, tuple(dict.fromkeys(first.candidates + again.candidates)))
+                elif first is None or again.confidence > first.confidence:
                     out[i] = again
         return [r if r is not None else Reading("", 0.0) for r in out]
 
@@ -217,7 +224,8 @@ def _rgb(image: np.ndarray) -> np.ndarray:
 
 
 class TesseractEngine:
-    """Tesseract with chi_sim, for the benchmark's comparison only (not a runtime dependency)."""
+    """Tesseract (chi_sim) as the recogniser behind the same detector and table layout, for the
+    benchmark's comparison only: not a runtime dependency (XXGK_OCR_ENGINE=tesseract)."""
 
     name = "tesseract"
 
@@ -225,31 +233,56 @@ class TesseractEngine:
         import shutil
 
         if shutil.which("tesseract") is None:
-            raise ReadError("tesseract is not installed")
-        self.version = ""
+            raise ReadError("scanned document: tesseract is not installed")
+        self._detector = RapidEngine()
+        self.version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
 
-    def page(self, image: np.ndarray) -> list[tuple[tuple[float, float, float, float], Reading]]:
-        """Words on a page image with their boxes (Tesseract detects and reads in one pass)."""
-        import subprocess
-        import cv2
+    def detect(self, image: np.ndarray):
+        return self._detector.detect(image)
 
-        ok, png = cv2.imencode(".png", image)
-        proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "11", "tsv"],
+    def recognize(self, crops: list[np.ndarray]) -> list[Reading]:
+        """The crops stacked one under the other with white between, read in one Tesseract run
+        (one process per crop would cost more than the reading); words go back to their crop by
+        where they sit."""
+        if not crops:
+            return []
+        scaled = [_to_height(c) for c in crops]
+        gap = 24
+        width = max(c.shape[1] for c in scaled) + 2 * gap
+        tops, y = [], gap
+        for c in scaled:
+            tops.append(y)
+            y += c.shape[0] + gap
+        sheet = np.full((y, width), 255, dtype=np.uint8)
+        for c, top in zip(scaled, tops):
+            sheet[top:top + c.shape[0], gap:gap + c.shape[1]] = c
+        ok, png = cv2.imencode(".png", sheet)
+        proc = subprocess.run(["tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
                               input=png.tobytes(), capture_output=True, check=False)
-        out = []
+        words: list[list[tuple[float, str, float]]] = [[] for _ in crops]
         for line in proc.stdout.decode("utf-8", "replace").splitlines()[1:]:
             parts = line.split("\t")
             if len(parts) < 12 or not parts[11].strip():
                 continue
-            x, y, w, h = (float(v) for v in parts[6:10])
-            conf = max(float(parts[10]), 0.0) / 100
-            text = parts[11].strip()
-            cands = (text,) if _all_digits(text) else ()
-            out.append(((x, y, x + w, y + h), Reading(text, conf, cands)))
+            x, top, h = float(parts[6]), float(parts[7]), float(parts[9])
+            i = max(0, bisect.bisect_right(tops, top + h / 2) - 1)
+            words[i].append((x, parts[11].strip(), max(float(parts[10]), 0.0) / 100))
+        out = []
+        for found in words:
+            found.sort()
+            text = "".join(w for _, w, _ in found)
+            conf = min((c for _, _, c in found), default=0.0)
+            digits = text.replace("o", "0").replace("O", "0")
+            cands = (digits,) if digits.isdigit() else ()
+            out.append(Reading(digits if cands else text, conf, cands))
         return out
 
 
+ENGINES = {"rapidocr": RapidEngine, "tesseract": TesseractEngine}
+
+
 @lru_cache(maxsize=1)
-def default_engine() -> RapidEngine:
-    """One engine per process: loading the models takes a second."""
-    return RapidEngine()
+def default_engine():
+    """One engine per process (loading the models takes a second): RapidOCR, unless
+    XXGK_OCR_ENGINE names another (the benchmark's comparison)."""
+    return ENGINES[os.environ.get("XXGK_OCR_ENGINE", "rapidocr")]()

@@ -22,23 +22,22 @@ A4_WIDTH_IN = 8.27
 RED_MARGIN = 60
 
 
-def prepare(rgb: np.ndarray) -> np.ndarray:
-    """A grey, upright page: red ink (a seal) becomes paper, the red channel drops a yellowed
-    background; the skew is measured on the ink and undone."""
+def prepare(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page upright and grey, twice: for rulings the red channel (a yellowed background and a
+    red seal fade, the black print under them stays), for text the same with red ink (a seal)
+    made paper so that the detector sees no seal. The skew is measured on the ink and undone."""
+    grey = np.ascontiguousarray(rgb[:, :, 0] if rgb.ndim == 3 else rgb)
+    text = grey.copy()
     if rgb.ndim == 3:
         channels = rgb.astype(np.int16)
-        red = channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN
-        grey = rgb[:, :, 0].copy()
-        grey[red] = 255
-    else:
-        grey = rgb
-    grey = cv2.medianBlur(np.ascontiguousarray(grey), 3)
+        text[channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN] = 255
+    grey, text = cv2.medianBlur(grey, 3), cv2.medianBlur(text, 3)
     angle = skew_angle(grey)
     if abs(angle) >= 0.05:
         h, w = grey.shape
         m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-        grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
-    return grey
+        grey, text = (cv2.warpAffine(im, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255) for im in (grey, text))
+    return grey, text
 
 
 def ink_of(grey: np.ndarray) -> np.ndarray:
@@ -158,9 +157,10 @@ def crop(grey: np.ndarray, box, pad: int = 2) -> np.ndarray:
     return grey[max(y0 - pad, 0):min(y1 + pad, h), max(x0 - pad, 0):min(x1 + pad, w)]
 
 
-def read_page(grey: np.ndarray, engine, page: int, first_index: int) -> tuple[list, str]:
-    """Blocks of one prepared page, in reading order, and the page's text."""
-    horizontal, vertical = rulings(grey)
+def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, first_index: int) -> tuple[list, str]:
+    """Blocks of one prepared page (`prepare`), in reading order, and the page's text."""
+    lined, grey = page_images
+    horizontal, vertical = rulings(lined)
     regions = table_regions(horizontal, vertical)
     boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
     placed: list[tuple[float, object]] = []
@@ -171,7 +171,7 @@ def read_page(grey: np.ndarray, engine, page: int, first_index: int) -> tuple[li
         where = next((i for i, r in enumerate(regions) if r[0] <= cx <= r[2] and r[1] <= cy <= r[3]), None)
         (inside[where] if where is not None else free).append(box)
     for i, region in enumerate(regions):
-        table = _ruled_table(grey, region, horizontal, vertical, inside[i], engine, page)
+        table = _ruled_table(lined, grey, region, horizontal, vertical, inside[i], engine, page)
         if table is not None:
             placed.append((region[1], table))
     readings = engine.recognize([crop(grey, b) for b in free]) if free else []
@@ -188,7 +188,7 @@ def read_page(grey: np.ndarray, engine, page: int, first_index: int) -> tuple[li
     return blocks, text
 
 
-def _ruled_table(grey, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
+def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
     cells = grid_cells(region, horizontal, vertical)
     if len(cells) < 4:
         return None
@@ -200,15 +200,18 @@ def _ruled_table(grey, region, horizontal, vertical, boxes, engine, page: int) -
                 # Keep the box inside its cell: the detector's margin may reach over a ruling.
                 members[k].append((max(box[0], cb[0] + 2), max(box[1], cb[1] + 2), min(box[2], cb[2] - 2), min(box[3], cb[3] - 2)))
                 break
-    ink = ink_of(grey)
-    clean = cv2.subtract(ink, cv2.bitwise_or(horizontal, vertical))
+    # Print the detector missed (a faint digit, a digit under a seal): read it from the red
+    # channel, where print under a seal stays black.
+    clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
+    source = [grey] * len(cells)
     for k, (_, _, _, _, cb) in enumerate(cells):
         if not members[k]:
             found = _ink_box(clean, cb)
-            if found is not None:  # ink the detector missed (a faint digit): read it anyway
+            if found is not None:
                 members[k].append(found)
+                source[k] = lined
     flat = [(k, b) for k, group in enumerate(members) for line in _lines([(b, None) for b in group]) for b, _ in line]
-    readings = engine.recognize([crop(grey, b) for _, b in flat]) if flat else []
+    readings = engine.recognize([crop(source[k], b) for k, b in flat]) if flat else []
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):
         if reading.text:
@@ -219,6 +222,8 @@ def _ruled_table(grey, region, horizontal, vertical, boxes, engine, page: int) -
         cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
         if parts:
             cell.ocr = parts[0] if len(parts) == 1 else Reading(text, min(p.confidence for p in parts))
+        else:  # a blank is a 0 only when nothing at all is printed in the cell
+            cell.ocr = Reading("", 0.0 if members[len(out)] else 1.0, ("0",))
         out.append(cell)
     return Table(cells=out, index=0, page=page)
 

@@ -92,13 +92,16 @@ def write_demo_corpus(
     seed: int = 0,
     region_codes: tuple[str, ...] = tuple(COUNTIES),
     flaws: bool = False,
+    scans: bool = False,
 ) -> list[dict]:
     """Write `n_agencies` agencies x `years` reports for each county into `out_dir`.
 
     With `flaws`, the corpus shows what a 政务公开办 meets in January: in the latest year one
     department per county prints a table 四 whose total is wrong (as a real district report did;
     its entry lists `broken_rules`) and the last agency of each county publishes nothing (missing).
-    Returns the manifest's document entries (file names are relative to `out_dir`).
+    With `scans`, the third agency of each county publishes its latest report as a scan (an
+    image-only PDF, stamped and skewed: read by OCR). Returns the manifest's document entries
+    (file names are relative to `out_dir`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -127,8 +130,16 @@ def write_demo_corpus(
                 spec = ReportSpec(agency, year, template, figures,
                                   title_style=rng.choice(["agency_first", "agency_first", "year_first"]),
                                   seed=doc_seed, region_code=code)
+                scanned = scans and year == years[-1] and ai == 3
+                if scanned:
+                    fmt, quirks = "pdf", {"scan": True, "ruled": True}
                 name = f"{code}-{ai:02d}-{year}.{fmt}"
-                (out / name).write_bytes(render(spec, fmt, **quirks))
+                if scanned:
+                    from xxgk.generate.scan import render_scan
+
+                    (out / name).write_bytes(render_scan(spec, "pdf", 200, ruled=True))
+                else:
+                    (out / name).write_bytes(render(spec, fmt, **quirks))
                 entries.append({
                     "file": name,
                     "format": fmt,
