@@ -202,3 +202,20 @@ def test_generated_scan(seed, template, wrap, dpi, ruled, broken):
     elif rec["status"] == "ok":
         assert rec["values"] == spec.figures
     print(json.dumps({"status": rec["status"], "nulls": sum(v is None for v in rec["values"].values())}))
+
+
+def test_ocr_runs_in_the_guarded_child(tmp_path):
+    """The engine loads and reads within the child's memory cap; the reason says what was tried."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (600, 200), "white")
+    fonts = [p for p in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",) if __import__("os").path.exists(p)]
+    if not fonts:
+        pytest.skip("no CJK font (fonts-noto-cjk) to draw the test image")
+    ImageDraw.Draw(image).text((20, 60), "政府信息公开工作年度报告 2023", fill="black", font=ImageFont.truetype(fonts[0], 32))
+    path = tmp_path / "title.png"
+    image.save(path)
+    with GuardedExtractor(timeout_s=300) as guard:
+        rec = guard.extract(path)
+    assert rec["format"] == "image" and rec["status"] == "failed"
+    assert "annual report" in rec["error"] and "OCR" in rec["error"]

@@ -26,6 +26,7 @@ DIGITS = "0123456789"
 # the runner-up makes a candidate reading.
 RUNNER_UP_SHARE = 0.02
 REC_HEIGHT = 48
+MINUS = {"-", "－", "—", "–"}
 DETECT_WIDTH = 1000
 REC_BATCH = 16
 MIN_WIDTH = 320  # the recogniser's training width: narrower reads lone digits worse
@@ -154,10 +155,20 @@ class RapidEngine:
         if not text or any("\u4e00" <= ch <= "\u9fff" for ch in text):
             return plain
         digit_mass = np.stack([probs[:, ids].sum(axis=1) for ids in self._digit_ids], axis=1)
-        digits: list[int] = []
         sure: list[float] = []
         alts: list[dict[int, float]] = []
+        sign = ""
+        if len(glyphs) > 1 and self._chars[glyphs[0][0]] in MINUS:  # "-1": a decrease in table 二
+            sign = "-"
+            sure.append(confs[0])
+            glyphs, confs = glyphs[1:], confs[1:]
+        chars: list[str] = []
         for (k, frames), conf in zip(glyphs, confs):
+            if self._chars[k] in ".．·" and chars and chars[-1] != ".":  # an amount: 447.75
+                chars.append(".")
+                alts.append({})
+                sure.append(conf)
+                continue
             share = digit_mass[frames].sum(axis=0) / max(float((1.0 - probs[frames, 0]).sum()), 1e-9)
             d = int(share.argmax())
             if share[d] < 0.5:
@@ -165,19 +176,19 @@ class RapidEngine:
                     sure.append(min(conf, 0.5))  # a stray mark: dropped, but the reading is in doubt
                     continue
                 return plain  # a printed character that is no digit: "—", "/", a word
-            digits.append(d)
+            chars.append(DIGITS[d])
             sure.append(float(share[d]) * conf)
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
-        if not digits:
+        if not any(ch in DIGITS for ch in chars) or chars[-1] == "." or chars[0] == ".":
             return plain
-        reading = "".join(DIGITS[d] for d in digits)
+        reading = "".join(chars)
         candidates = [reading]
         for pos, options in enumerate(alts):
             for j, _ in sorted(options.items(), key=lambda kv: -kv[1]):
                 alt = reading[:pos] + DIGITS[j] + reading[pos + 1:]
                 if alt not in candidates:
                     candidates.append(alt)
-        return Reading(reading, float(min(sure)), tuple(candidates))
+        return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
 
 
 def _glyphs(probs: np.ndarray) -> list[tuple[int, np.ndarray]]:

@@ -20,6 +20,7 @@ from extract.ocr.engine import Reading
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
 RED_MARGIN = 60
+MINUS = {"-", "－", "—", "一", "–"}
 
 
 def prepare(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -259,7 +260,24 @@ def _lines(items: list) -> list[list]:
     return lines
 
 
+def _signed(line: list) -> list:
+    """A minus sign the detector boxed apart from its number ("-" then "1" close by) joins it:
+    read apart, the dash would be a "not applicable" cell and the number would lose its sign."""
+    out: list = []
+    for box, reading in line:
+        if out and out[-1][1].text in MINUS and reading.candidates:
+            prev_box, prev = out[-1]
+            if box[0] - prev_box[2] < (box[3] - box[1]):
+                merged = (prev_box[0], min(prev_box[1], box[1]), box[2], max(prev_box[3], box[3]))
+                out[-1] = (merged, Reading("-" + reading.text, min(prev.confidence, reading.confidence),
+                                           tuple("-" + c for c in reading.candidates)))
+                continue
+        out.append((box, reading))
+    return out
+
+
 def _line_block(line: list, page: int):
+    line = _signed(line)
     tokens: list[str] = []
     owners: list[int] = []
     for i, (_, reading) in enumerate(line):
