@@ -5,7 +5,8 @@ OCR'd figure carries the engine's reading of its cell: confidence and candidates
 the engine found almost as likely). For every equation of rules 1-4 (`checks.py`) that fails:
 
 - where exactly one choice among the candidates of the cells involved makes every equation hold,
-  it is taken (`note.ocr_corrected`);
+  it is taken (`note.ocr_corrected`); a cell with ink the engine could not read (print under a
+  seal) may be any number up to UNREAD_UP_TO, so only equations pin it down;
 - where every cell involved was read with confidence and the broken equations are all of one rule,
   they stay broken: the report's own mistake, reported as `source.rule*` by `check` as for any
   other format;
@@ -28,8 +29,9 @@ from transform.values import read_cell, to_unit
 from transform import template as tpl
 
 SURE = 0.9
-UNCHECKED_SURE = 0.95
+UNCHECKED_SURE = 0.9
 MAX_COMBINATIONS = 20000
+UNREAD_UP_TO = 99
 
 
 def prove(result: Alignment, ocr: dict) -> list[Issue]:
@@ -55,7 +57,11 @@ def _failing(values: dict, eqs: list[Equation]) -> list[Equation]:
 
 
 def _options(key: str, cell) -> list:
-    """The figures a cell may print: its reading first, then the engine's candidates."""
+    """The figures a cell may print: its reading first, then the engine's candidates. A cell
+    where ink was found but nothing could be read (print under a seal) may print any small
+    number: only the equations can tell which."""
+    if not cell.ocr.text and _confidence(cell) == 0.0:
+        return list(range(UNREAD_UP_TO + 1))
     out = []
     for text in getattr(cell.ocr, "candidates", ()) or ():
         value = read_cell(text)
@@ -73,13 +79,15 @@ def _correct(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
     suspects = sorted({k for eq in failing for k in eq.parts + eq.totals if k in cells})
     choices = {k: _options(k, cells[k]) for k in suspects}
     varied = [k for k in suspects if len(choices[k]) > 1 and values.get(k) in choices[k]]
+    # An unread cell is pinned down only by two equations at least (its row and its column).
+    varied = [k for k in varied if len(choices[k]) <= 10 or sum(k in eq.parts + eq.totals for eq in eqs) >= 2]
     if not varied:
         return []
     size = 1
     for k in varied:
         size *= len(choices[k])
     if size > MAX_COMBINATIONS:
-        return []
+        return _propagate(values, cells, eqs, [k for k in suspects if _confidence(cells[k]) < SURE], choices)
     touched = [eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)]
     solutions = []
     trial = dict(values)
@@ -98,6 +106,41 @@ def _correct(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
             issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r} (candidates {_cands(cell)}); "
                                 f"{number!r} is the only one that makes every rule hold", [key]))
             values[key] = number
+    return issues
+
+
+def _propagate(values: dict, cells: dict, eqs: list[Equation], doubtful: list[str], choices: dict) -> list[Issue]:
+    """Too many combinations to try: the doubtful cells are unknowns, and an equation with one
+    unknown left fixes it (its only value given the confident cells). Taken only when every
+    unknown is fixed so, to one of its candidates, and every equation then holds."""
+    trial = dict(values)
+    for key in doubtful:
+        trial[key] = None
+    unknown = set(doubtful)
+    progress = True
+    while unknown and progress:
+        progress = False
+        for eq in eqs:
+            keys = eq.parts + eq.totals
+            open_keys = [k for k in keys if k in unknown]
+            if len(open_keys) != 1 or any(trial.get(k) is None for k in keys if k not in unknown):
+                continue
+            key = open_keys[0]
+            rest = sum(trial[k] for k in eq.totals if k != key) - sum(trial[k] for k in eq.parts if k != key)
+            number = rest if key in eq.parts else -rest
+            if number not in choices[key]:
+                return []
+            trial[key] = number
+            unknown.discard(key)
+            progress = True
+    if unknown or _failing(trial, eqs):
+        return []
+    issues = []
+    for key in doubtful:
+        if trial[key] != values[key]:
+            issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {cells[key].text!r} (candidates {_cands(cells[key])}); "
+                                f"{trial[key]!r} is the only figure the other rows and columns allow", [key]))
+        values[key] = trial[key]
     return issues
 
 

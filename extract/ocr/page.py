@@ -20,6 +20,8 @@ from extract.ocr.engine import Reading
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
 RED_MARGIN = 60
+# A reading below this is in doubt: read again, and if still no word, a blank in doubt.
+DOUBT = 0.5
 MINUS = {"-", "－", "—", "一", "–"}
 
 
@@ -213,6 +215,13 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
                 source[k] = lined
     flat = [(k, b) for k, group in enumerate(members) for line in _lines([(b, None) for b in group]) for b, _ in line]
     readings = engine.recognize([crop(source[k], b) for k, b in flat]) if flat else []
+    # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
+    # the red channel, where print under a seal stays whole; the surer reading stands.
+    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey]
+    if again:
+        for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
+            if r.confidence > readings[j].confidence:
+                readings[j] = r
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):
         if reading.text:
@@ -221,12 +230,19 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
     for (r, c, rs, cs, cb), parts in zip(cells, texts):
         text = "\n".join(p.text for p in parts)
         cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
+        if len(parts) == 1 and parts[0].confidence < DOUBT and not parts[0].candidates and not _has_cjk(text):
+            # Marks that read as nothing (a seal's edge, a smudge): a blank in doubt, never a label.
+            cell.text, parts = "", []
         if parts:
             cell.ocr = parts[0] if len(parts) == 1 else Reading(text, min(p.confidence for p in parts))
         else:  # a blank is a 0 only when nothing at all is printed in the cell
             cell.ocr = Reading("", 0.0 if members[len(out)] else 1.0, ("0",))
         out.append(cell)
     return Table(cells=out, index=0, page=page)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _ink_box(clean: np.ndarray, cb) -> tuple[float, float, float, float] | None:
