@@ -6,6 +6,10 @@ pdfplumber's own extract_text(), and the peak memory of extracting each real rep
 Targets (issue 2): PDF ratio ≤ 1.5; DOCX ≥ 50 documents/s; HTML and text ≥ 100 documents/s; peak
 memory < 300 MB for any real report. Times are the best of several runs, so that a busy machine
 inflates them as little as possible.
+
+Start-up (issue 11), as whole processes: `xxgk extract --json` on one seed-sized text file
+< 0.3 s wall; on each PDF ≤ 1.2 × a process that opens it with pdfplumber and calls
+extract_text() on every page.
 """
 
 from __future__ import annotations
@@ -75,6 +79,41 @@ def pdf_ratios(repeats: int) -> list[tuple[str, float, float]]:
     return out
 
 
+XXGK = [sys.executable, "-m", "xxgk"]
+PDFPLUMBER_PROCESS = [sys.executable, "-c", "import sys, pdfplumber\n"
+                      "with pdfplumber.open(sys.argv[1]) as pdf:\n    [p.extract_text() for p in pdf.pages]"]
+
+
+def process_seconds(argv: list[str], repeats: int) -> float:
+    """Best wall time of a whole process (interpreter start, imports, work, exit)."""
+    def run() -> None:
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return best_of(repeats, run)
+
+
+def startup(repeats: int, tmp: Path) -> tuple[list[tuple[str, float]], list[tuple[str, float, float]]]:
+    """Whole-process times: xxgk extract on text files, and on PDFs against pdfplumber's own."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    seed = CORPUS / "seed" / "000_1246336c5afa29b6.txt"
+    texts = [(seed.name, seed)] if seed.is_file() else []
+    generated = tmp / "generated.txt"
+    generated.write_bytes(render(make_spec(5, "2021"), "txt"))
+    texts.append((generated.name, generated))
+    text_times = [(name, process_seconds(XXGK + ["extract", "--json", str(path)], repeats)) for name, path in texts]
+    pdfs = [(p.name, p) for p in sorted(CORPUS.rglob("*.pdf"))] if CORPUS.is_dir() else []
+    made = tmp / "generated-unruled.pdf"
+    made.write_bytes(render(make_spec(3, "2021"), "pdf", ruled=False))
+    pdfs.append((made.name, made))
+    pdf_times = []
+    for name, path in pdfs:
+        ours, floor = [], []
+        for _ in range(repeats):  # interleaved, so that both see the same machine
+            ours.append(process_seconds(XXGK + ["extract", "--json", str(path)], 1))
+            floor.append(process_seconds(PDFPLUMBER_PROCESS + [str(path)], 1))
+        pdf_times.append((name, min(ours), min(floor)))
+    return text_times, pdf_times
+
+
 def peak_memory(path: Path) -> float:
     """Peak resident memory (MB) of a fresh process that extracts one document."""
     # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report this (larger) parent's peak.
@@ -94,10 +133,26 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--startup-only", action="store_true", help="measure the whole-process start-up only")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     console = Console()
+
+    import tempfile
+    text_times, pdf_times = startup(args.repeats, Path(tempfile.mkdtemp(prefix="xxgk-bench-")))
+    table = Table(title=f"start-up: whole processes, best of {args.repeats}")
+    for col in ("document", "xxgk extract s", "pdfplumber process s", "ratio (target ≤ 1.2; text < 0.3 s)"):
+        table.add_column(col, justify="right" if col != "document" else "left")
+    for name, seconds in text_times:
+        table.add_row(name, f"{seconds:.3f}", "", "")
+    for name, ours, floor in pdf_times:
+        table.add_row(name, f"{ours:.3f}", f"{floor:.3f}", f"{ours / floor:.2f}")
+    console.print(table)
+    if args.startup_only:
+        if args.json:
+            print(json.dumps({"startup_text": text_times, "startup_pdf": pdf_times}, ensure_ascii=False))
+        return
 
     rates = documents_per_second(args.docs, args.repeats)
     table = Table(title=f"documents per second, one core ({args.docs} generated documents, best of {args.repeats})")
@@ -130,7 +185,8 @@ def main() -> None:
     else:
         console.print("(../shared/corpus absent: no real reports to measure memory on)")
     if args.json:
-        print(json.dumps({"rates": rates, "pdf": ratios, "memory_mb": memory}, ensure_ascii=False))
+        print(json.dumps({"rates": rates, "pdf": ratios, "memory_mb": memory, "startup_text": text_times,
+                          "startup_pdf": pdf_times}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

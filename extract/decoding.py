@@ -5,8 +5,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
-
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 # GB2312 and GBK pages routinely use characters outside their declared set: read them as GB18030.
 _WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030"}
@@ -30,6 +28,8 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
+    from charset_normalizer import from_bytes  # only for bytes no candidate decodes (slow to import)
+
     best = from_bytes(data[:200_000]).best()
     encoding = best.encoding if best else "gb18030"
     return data.decode(_WIDEN.get(encoding, encoding), errors="replace")

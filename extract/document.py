@@ -47,6 +47,9 @@ class Table:
     # Rows read from lines of text ("label 0 0 0"), not from a table's grid: a line need not be
     # a row (a label may sit on the line above or below its numbers).
     from_lines: bool = False
+    # Whether merged cells show as such (a grid with spans). Text renditions lose them: a cell
+    # merged down prints once, repeated or as an empty cell.
+    spans_known: bool = True
 
     # Tables are not changed once read: their shape is computed once.
     @cached_property
@@ -79,7 +82,7 @@ class Table:
 
     @classmethod
     def from_rows(cls, rows: list[list[str | None]], index: int = 0, page: int | None = None,
-                  from_lines: bool = False) -> "Table":
+                  from_lines: bool = False, spans_known: bool = True) -> "Table":
         """A table from a plain grid of strings; None marks a position merged into its neighbour."""
         cells = [
             Cell(text=text, row=r, col=c, page=page)
@@ -87,7 +90,7 @@ class Table:
             for c, text in enumerate(row)
             if text is not None
         ]
-        return cls(cells=cells, index=index, page=page, from_lines=from_lines)
+        return cls(cells=cells, index=index, page=page, from_lines=from_lines, spans_known=spans_known)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_TOKEN_NUMBER = re.compile(r"^[+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元)?$|^[—/\-－]+$")
+_TOKEN_NUMBER = re.compile(r"^(?:[+\-]|增加|减少|增|减)?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元)?$|^[—/\-－]+$")
 _YEARISH = re.compile(r"^(?:19|20)\d\d$")
 
 

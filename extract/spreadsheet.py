@@ -25,7 +25,7 @@ def read(data: bytes, limits: Limits) -> RawDocument:
     except Exception as exc:  # openpyxl and xlrd raise many kinds of errors for damaged files
         raise ReadError(f"damaged or truncated {fmt.upper()} workbook: it cannot be opened") from exc
     blocks = [_table(values, merges, i + 1) for i, (values, merges) in enumerate(sheets) if values]
-    text = "\n".join(" ".join(c.text for c in t.cells if c.text) for t in blocks)
+    text = "\n".join(c.text for t in blocks for c in t.cells if c.text)  # a cell a line: a title is one
     return RawDocument(format=fmt, text=text, blocks=blocks)
 
 

@@ -1,9 +1,12 @@
 """Plain text, as a converter leaves a report: table cells as tab-led lines, rows apart by a
-blank line (as in the seed report), or rows as lines of a label and numbers."""
+blank line (as in the seed report), rows as lines of a label and numbers (pdftotext), or
+markdown pipe tables (`| a | b |`, their `|---|` rules skipped)."""
 
 from __future__ import annotations
 
 from extract.decoding import decode_text
+import re
+
 from extract.document import Paragraph, RawDocument, ReadError, Table
 from extract.lines import row_cells
 from extract.settings import Limits
@@ -14,6 +17,11 @@ def read(data: bytes, limits: Limits) -> RawDocument:
         raise ReadError(f"text file too large ({len(data) // 2**20} MB; the limit is {limits.max_text_bytes // 2**20} MB)")
     text = decode_text(data)
     return RawDocument(format="txt", text=text, blocks=parse_lines(text.splitlines()))
+
+
+_UNSEPARATED = 20  # cells in one "row": more is a whole table whose rows were not separated
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^\s*\|[\s:|\-]*\|\s*$")
 
 
 def parse_lines(lines: list[str]) -> list:
@@ -31,8 +39,13 @@ def parse_lines(lines: list[str]) -> list:
 
     def end_table() -> None:
         end_row()
-        if rows:
-            blocks.append(Table.from_rows(list(rows), index=_next_index(blocks)))
+        if len(rows) == 1 and len(rows[0]) > _UNSEPARATED:
+            # Tab lines with no blank line between rows: the row boundaries are lost. Its cells are
+            # read as a table flattened into paragraphs (a row ends where a label follows values).
+            blocks.extend(Paragraph(cell.strip()) for cell in rows[0])
+            rows.clear()
+        elif rows:
+            blocks.append(Table.from_rows(list(rows), index=_next_index(blocks), spans_known=False))
             rows.clear()
 
     def end_line_rows() -> None:
@@ -40,8 +53,22 @@ def parse_lines(lines: list[str]) -> list:
             blocks.append(Table.from_rows(list(line_rows), index=_next_index(blocks), from_lines=True))
             line_rows.clear()
 
+    pipe_rows: list[list[str]] = []  # consecutive markdown table rows
+
+    def end_pipe_rows() -> None:
+        if pipe_rows:
+            blocks.append(Table.from_rows(list(pipe_rows), index=_next_index(blocks), spans_known=False))
+            pipe_rows.clear()
+
     for raw in lines:
         line = raw.rstrip("\r\n")
+        if _PIPE_ROW.match(line):
+            end_table()
+            end_line_rows()
+            if not _PIPE_RULE.match(line):
+                pipe_rows.append([cell.strip() for cell in line.strip()[1:-1].split("|")])
+            continue
+        end_pipe_rows()
         if line.startswith("\t"):
             end_line_rows()
             parts = line[1:].split("\t")
@@ -65,6 +92,7 @@ def parse_lines(lines: list[str]) -> list:
                 blocks.append(Paragraph(line.strip()))
     end_table()
     end_line_rows()
+    end_pipe_rows()
     return blocks
 
 

@@ -42,16 +42,23 @@ def extracted_dir(data_dir: str | os.PathLike) -> Path:
 
 
 @task(name="harvest sources", retries=2, retry_delay_seconds=30)
-def harvest_task(sources_file: str, data_dir: str, only: list[str] | None = None) -> dict[str, dict[str, int]]:
+def harvest_task(sources_file: str, data_dir: str, only: list[str] | None = None,
+                 discover: bool = False) -> dict[str, dict[str, int]]:
     registry = load_registry(sources_file)
-    report = run_harvest(registry.select(tuple(only or ())), data_dir)
+    report = run_harvest(registry.select(tuple(only or ())), data_dir, discover=True if discover else None)
+    for source, walk in report.discoveries.items():
+        unknown = sum(c.agency is None for c in walk.columns)
+        print(f"{source}: discovery {walk.status}: {len(walk.columns)} columns ({unknown} of unknown agency) "
+              f"in {walk.pages} pages" + (f"; {walk.message}" if walk.message else ""))
     return {source: dataclasses.asdict(counts) for source, counts in report.counts.items()}
 
 
 @flow(name="harvest", log_prints=True)
-def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None) -> dict:
-    """Fetch new and changed documents of every source into the raw store."""
-    counts = harvest_task(sources_file, data_dir, only)
+def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None,
+            discover: bool = False) -> dict:
+    """Fetch new and changed documents of every source into the raw store (and look for the columns of
+    the sources with discover_from when due, weekly by default, or now with `discover`)."""
+    counts = harvest_task(sources_file, data_dir, only, discover)
     for source, c in counts.items():
         print(f"{source}: " + ", ".join(f"{k} {v}" for k, v in c.items()))
     return counts
@@ -168,15 +175,46 @@ def extraction_records(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
 
 @task(name="load warehouse", retries=2, retry_delay_seconds=10)
 def load_task(data_dir: str, sources_file: str | None) -> dict[str, int]:
-    from warehouse.publish import documents_from_harvest, publish_records
+    from warehouse.publish import columns_from_harvest, documents_from_harvest, publish_records
 
     regions = {}
     if sources_file and Path(sources_file).exists():
         regions = {s.id: s.region_code for s in load_registry(sources_file).sources}
     harvest_db = Path(data_dir) / "harvest.duckdb"
     documents = documents_from_harvest(harvest_db, source_regions=regions) if harvest_db.exists() else {}
-    records = [with_listing_title(r, documents.get(r.get("sha256"), {}).get("title")) for r in extraction_records(data_dir)]
-    return publish_records(data_dir, records, documents=documents).as_dict()
+    columns = columns_from_harvest(harvest_db, source_regions=regions) if harvest_db.exists() else []
+    records = []
+    for record in extraction_records(data_dir):
+        document = documents.get(record.get("sha256"), {})
+        records.append(with_listing_title(with_column_agency(record, document.get("column_agency")), document.get("title")))
+    return publish_records(data_dir, records, documents=documents, columns=columns).as_dict()
+
+
+def same_agency(a: str, b: str) -> bool:
+    """One name is the other, or the other with its region in front (淮安市洪泽区人民政府 / 洪泽区人民政府)."""
+    a, b = "".join(a.split()), "".join(b.split())
+    return a == b or a.endswith(b) or b.endswith(a)
+
+
+def with_column_agency(record: dict[str, Any], agency: str | None) -> dict[str, Any]:
+    """The agency of the portal column a report was published in is the report's agency: it names a
+    report that prints none (before the listing title is asked); where the report prints another
+    agency, the column's is used and the report is flagged for review."""
+    if record["status"] == "failed" or not agency:
+        return record
+    from transform.findings import Issue
+
+    printed = record.get("agency")
+    if printed and same_agency(printed, agency):
+        return record
+    filled = dict(record, agency=agency)
+    if printed:
+        issue = Issue("source.agency_mismatch", f"the report prints {printed!r}; it was published in the column of {agency!r}")
+        filled["status"] = "flagged"
+    else:
+        issue = Issue("note.agency_from_column", f"agency {agency!r} from the portal column the report was published in")
+    filled["issues"] = list(record["issues"]) + [issue.as_dict()]
+    return filled
 
 
 def with_listing_title(record: dict[str, Any], title: str | None) -> dict[str, Any]:
@@ -238,9 +276,10 @@ def summarize(data_dir: str = "data", year: int | None = None) -> list[dict[str,
 
 @flow(name="nightly", log_prints=True)
 def nightly(sources_file: str = "sources.yaml", data_dir: str = "data", only: list[str] | None = None,
-            dask_address: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """Harvest, extract what is new, load and publish the warehouse, summarise."""
-    harvested = harvest(sources_file, data_dir, only)
+            dask_address: str | None = None, year: int | None = None, discover: bool = False) -> dict[str, Any]:
+    """Harvest (discovering columns when due, or now with `discover`), extract what is new, load and
+    publish the warehouse, summarise."""
+    harvested = harvest(sources_file, data_dir, only, discover)
     extracted = extract_with(dask_address)(data_dir)
     loaded = load(data_dir, sources_file)
     summary = summarize(data_dir, year)

@@ -10,7 +10,8 @@ from xxgk.cli import cli
 
 def _commands(group: click.Group, prefix: str = "xxgk") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    commands = group.all_commands() if hasattr(group, "all_commands") else group.commands
+    for name, command in commands.items():
         names.append(f"{prefix} {name}")
         if isinstance(command, click.Group):
             names.extend(_commands(command, f"{prefix} {name}"))
@@ -24,5 +25,17 @@ def test_every_command_is_in_the_readme():
 
 
 def test_every_command_has_help():
-    for name, command in cli.commands.items():
+    for name, command in cli.all_commands().items():
         assert command.help and command.help.strip(), f"xxgk {name} has no help text"
+
+
+def test_commands_load_lazily():
+    # `xxgk extract` must not import what other commands use (the harvester, pandas, the warehouse).
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom xxgk.cli import cli\n"
+            "CliRunner().invoke(cli, ['extract', '--help'])\n"
+            "print(' '.join(m for m in ('pandas', 'duckdb', 'prefect', 'extract.harvest', 'warehouse') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
+    assert loaded == "", f"xxgk extract imports {loaded}"

@@ -202,7 +202,7 @@ def test_the_deployment_runs_at_two_in_the_morning_china_time():
 @pytest.mark.parametrize("fmt", ["html", "docx"])
 def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo, tmp_path, fmt):
     # What a 政务公开办 publishes must be a report xxgk itself reads back to the same figures.
-    from warehouse.export import export_docx, export_html
+    from warehouse.export import county_tables, export_docx, export_html
     from xxgk.extraction import extract_path
 
     county, year = next(iter(sorted(expected_sums(demo["entries"]))))
@@ -220,6 +220,8 @@ def test_county_tables_in_the_national_layout_read_back_as_the_county_sums(demo,
     row = county_rows(demo["data"])[(county, year)]
     for column, keys in MEASURES.items():
         assert record["values"][keys[0]] == pytest.approx(row[column]), column
+    sums = county_tables(str(demo["data"] / "warehouse.duckdb"), county, year)["values"]
+    assert {k: record["values"][k] for k in sums} == pytest.approx(sums)  # every figure, not only the measures
 
 
 def test_agency_and_year_from_the_listing_title_when_the_document_lacks_them():
@@ -233,3 +235,23 @@ def test_agency_and_year_from_the_listing_title_when_the_document_lacks_them():
     named = dict(record, agency="夏县民政局", year=2022)
     assert with_listing_title(named, "夏县教育局2023年政府信息公开工作年度报告") is named
     assert with_listing_title(dict(record, status="failed"), "夏县教育局2023年…")["agency"] is None
+
+
+def test_the_county_page_lists_every_agency_found_on_its_portal(demo):
+    from click.testing import CliRunner
+
+    from xxgk.cli import cli
+
+    county, year = "140828", YEARS[-1]
+    agencies = {e["agency"] for e in demo["entries"] if e["region_code"] == county}
+    con = duckdb.connect(str(demo["data"] / "warehouse.duckdb"), read_only=True)
+    try:
+        columns = dict(con.execute("SELECT agency, status FROM portal_columns WHERE region_code = ?", [county]).fetchall())
+    finally:
+        con.close()
+    assert set(columns) - {None} == agencies and set(columns.values()) == {"active"}  # every agency's column found
+    result = CliRunner().invoke(cli, ["summary", "--data", str(demo["data"]), "--county", county, "--year", str(year)])
+    assert result.exit_code == 0, result.output
+    assert f"共 {len(agencies) + 1} 个" in result.output and "机关不明" in result.output  # + the 年报专栏 nobody is named in
+    for agency in agencies:
+        assert agency in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -272,3 +273,80 @@ def test_file_names_are_never_paths():
     assert content_disposition_file_name(b'attachment; filename=".."') is None
     assert sanitize_file_name("a\x00b\nc.pdf") == "abc.pdf"
     assert content_disposition_file_name(None) is None and content_disposition_file_name(b"inline") is None
+
+
+class Rebinding:
+    """A hostile resolver: a public address the first time, the portal's loopback address after."""
+
+    def __init__(self, name: str, public: str = "93.184.216.34"):
+        self.name, self.public, self.calls = name, public, 0
+        self.real = socket.getaddrinfo
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        if host != self.name:
+            return self.real(host, port, *args, **kwargs)
+        self.calls += 1
+        address = self.public if self.calls == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+
+def test_a_rebinding_resolver_never_gets_the_connection_to_the_private_address(portal, monkeypatch):
+    port = int(portal.base_url.rsplit(":", 1)[1])
+    resolver = Rebinding("rebind.example.gov.cn")
+    monkeypatch.setattr(socket, "getaddrinfo", resolver.getaddrinfo)  # what httpx would ask, too
+    source = make_source(portal.base_url, [f"http://rebind.example.gov.cn:{port}/"], allowed_hosts=[f"rebind.example.gov.cn:{port}"], allow_private_addresses=False,
+                         politeness={"connect_timeout_s": 0.3, "retries": 0})
+    fetcher = Fetcher()
+    try:
+        for _ in range(2):  # robots.txt, then the page: both pinned to the address that was checked
+            result = fetcher.fetch(f"http://rebind.example.gov.cn:{port}/ok.html", source)
+            assert not result.ok
+    finally:
+        fetcher.close()
+    assert resolver.calls == 1  # resolved once, checked, never asked again
+    assert portal.portal.requests == []  # nothing reached the private address
+
+
+def test_a_pinned_request_keeps_the_host_name_in_the_host_header(portal):
+    port = int(portal.base_url.rsplit(":", 1)[1])
+    asked = []
+
+    def resolver(host, port_):
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    source = make_source(portal.base_url, [f"http://portal.example.gov.cn:{port}/"], allowed_hosts=[f"portal.example.gov.cn:{port}"])
+    fetcher = Fetcher(resolver=resolver)
+    try:
+        result = fetcher.fetch(f"http://portal.example.gov.cn:{port}/ok.html", source)
+        redirect = fetcher.fetch(f"http://portal.example.gov.cn:{port}/ok.html", make_source(
+            portal.base_url, [f"http://portal.example.gov.cn:{port}/"], allowed_hosts=[f"portal.example.gov.cn:{port}"],
+            allow_private_addresses=False))
+    finally:
+        fetcher.close()
+    assert result.ok and REPORT.encode() in result.body
+    assert asked == ["portal.example.gov.cn", "portal.example.gov.cn"]  # once per address policy
+    assert {r.host for r in portal.portal.requests} == {f"portal.example.gov.cn:{port}"}
+    assert not redirect.ok and "loopback" in redirect.error
+
+
+def test_a_redirect_is_resolved_checked_and_pinned_like_the_first_request(portal):
+    port = int(portal.base_url.rsplit(":", 1)[1])
+    portal.portal.set_fault("/away", Fault(redirect=f"http://inside.example.gov.cn:{port}/ok.html"))
+    asked = []
+
+    def resolver(host, _port):
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    hosts = [f"portal.example.gov.cn:{port}", f"inside.example.gov.cn:{port}"]
+    source = make_source(portal.base_url, [f"http://portal.example.gov.cn:{port}/"], allowed_hosts=hosts)
+    fetcher = Fetcher(resolver=resolver)
+    try:
+        result = fetcher.fetch(f"http://portal.example.gov.cn:{port}/away", source)
+    finally:
+        fetcher.close()
+    assert result.ok and result.final_url == f"http://inside.example.gov.cn:{port}/ok.html"
+    assert asked == ["portal.example.gov.cn", "inside.example.gov.cn"]
+    assert [(r.host, r.path) for r in portal.portal.requests if r.path != "/robots.txt"] == [
+        (f"portal.example.gov.cn:{port}", "/away"), (f"inside.example.gov.cn:{port}", "/ok.html")]

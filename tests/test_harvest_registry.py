@@ -27,8 +27,16 @@ def problems(*entries) -> list[str]:
 def test_repository_registry_is_valid_and_has_the_demo_entry():
     registry = load_registry(REPO / "sources.yaml")
     demo = next(s for s in registry.sources if s.id == "demo")
-    assert demo.allow_private_addresses and demo.start_urls
-    assert all(demo.allows(u) for u in demo.start_urls)
+    assert demo.allow_private_addresses and demo.discover_from and not demo.start_urls  # one address per county
+    assert all(demo.allows(u) for u in demo.discover_from)
+
+
+def test_discovery_defaults_and_discover_from_checks():
+    entry = {**GOOD, "start_urls": [], "discover_from": ["http://www.xiaxian.gov.cn/xxgk/index.html"]}
+    source = parse_registry({"sources": [entry]}).sources[0]
+    assert (source.discovery.max_depth, source.discovery.max_pages, source.discovery.every_days) == (4, 400, 7)
+    text = "\n".join(problems({**entry, "discover_from": ["http://elsewhere.gov.cn/"]}))
+    assert "discover_from: 'http://elsewhere.gov.cn/' is on a host not in allowed_hosts" in text
 
 
 def test_defaults_are_polite():
@@ -46,7 +54,7 @@ def test_errors_name_entry_and_field():
     found = problems(GOOD, bad_region, no_urls, unknown, bad_politeness)
     text = "\n".join(found)
     assert "sources[1] (id 'a'): region_code: " in text and "six-digit" in text
-    assert "sources[2] (id 'b'): start_urls" in text
+    assert "sources[2] (id 'b'): (entry): give start_urls (the 年报 columns) or discover_from" in text
     assert "sources[3] (id 'c'): colour" in text
     assert "sources[4] (id 'd'): politeness.concurrency_per_host" in text
 

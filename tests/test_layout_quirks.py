@@ -51,15 +51,41 @@ def test_a_label_typo_is_read_by_its_number_and_flagged(page, spec):
     assert record["status"] == "flagged"
 
 
-def test_a_row_not_printed_is_null_and_flagged(page, spec):
+def test_a_row_not_printed_is_null_and_reported_as_form(page, spec):
+    # The rest of table 三 is read with certainty: leaving a row out is the report's form
+    # (format.row_not_printed, never flags), not a doubt of ours (extractor.row_missing).
     edited = re.sub(r"<tr>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>3\.要求提供公开出版物</td>.*?</tr>|<tr>\s*<td[^>]*>3\.要求提供公开出版物</td>.*?</tr>",
                     "", page, count=1, flags=re.S)
     assert edited != page
     record = extract(edited)
     missing = [f"t3.not_processed.publication.{c}" for c in tpl.t3_columns()]
     assert all(record["values"][k] is None for k in missing)
-    assert any(i["code"] == "extractor.row_missing" and set(missing) <= set(i["keys"]) for i in record["issues"])
+    assert any(i["code"] == "format.row_not_printed" and set(missing) <= set(i["keys"]) for i in record["issues"])
     assert not same_figures(record, spec.figures, skip=set(missing))
+    assert record["status"] == "ok"
+
+
+def test_a_table_two_row_not_printed_is_form_not_doubt(spec):
+    # A district bureau without rule-making power drops the 规章 row of table 二.
+    page = render(spec, "html").decode("utf-8")
+    edited, n = re.subn(r"<tr>\s*<td>规章</td>.*?</tr>", "", page, count=1, flags=re.S)
+    assert n == 1
+    record = extract(edited)
+    missing = [k for k in spec.figures if k.startswith("t2.rules.")]
+    assert all(record["values"][k] is None for k in missing)
+    found = [i for i in record["issues"] if i["code"] == "format.row_not_printed"]
+    assert found and set(found[0]["keys"]) == set(missing)
+    assert not same_figures(record, spec.figures, skip=set(missing)) and record["status"] == "ok"
+
+
+def test_a_row_missing_next_to_doubtful_rows_stays_a_doubt(page, spec):
+    # With another row of table 三 not placed, a missing row may be ours: extractor.row_missing.
+    row = re.search(r"<tr>\s*<td[^>]*>2\.没有现成信息需要另行制作</td>(.*?)</tr>", page, re.S)
+    cells = re.findall(r"<td>[^<]*</td>", row.group(1))
+    edited = page.replace(row.group(1), "".join(cells[1:]), 1)
+    edited = re.sub(r"<tr>\s*<td[^>]*>3\.要求提供公开出版物</td>.*?</tr>", "", edited, count=1, flags=re.S)
+    record = extract(edited)
+    assert any(i["code"] == "extractor.row_missing" and "t3.not_processed.publication.total" in i["keys"] for i in record["issues"])
     assert record["status"] == "flagged"
 
 

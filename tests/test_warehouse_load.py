@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from transform.template import all_keys
@@ -151,7 +152,7 @@ def test_missing_agencies_and_yoy_format_break(tmp_path):
     row = df.iloc[0]
     assert row["agencies_missing"] == 1 and bool(row["format_break"])
     assert row["change_new_total"] == row["new_total"] - row["prev_new_total"]
-    assert row["change_other_no_correction"] != row["change_other_no_correction"]  # NaN: 2021 only
+    assert pd.isna(row["change_other_no_correction"])  # 2021 only: no change across the break
 
 
 def test_corrections_survive_reextraction_and_rebuild(tmp_path):
@@ -202,3 +203,35 @@ def test_bad_correction_is_refused(tmp_path):
 
     with pytest.raises(CorrectionError):
         add_correction(tmp_path, {"action": "figure", "sha256": "ab", "key": "t9.nothing", "value": 1})
+
+
+def test_an_amount_of_unknown_unit_is_left_out_of_the_effective_figures_until_reviewed(tmp_path):
+    """Printed 10669053 under 采购总金额 with no unit: as 万元 it is 10,000 times too large if the
+    clerk meant 元. It stays in `figures` as printed, out of every sum until a reviewer decides."""
+    issue = {"code": "extractor.unit_unknown", "message": "t2.procurement.amount: no unit", "keys": ["t2.procurement.amount"]}
+
+    def with_amount(agency, amount, held):
+        base = record(agency, 2020)
+        values = dict(base["values"], **{"t2.procurement.amount": amount})
+        return record(agency, 2020, status="flagged" if held else "ok", values=values, issues=[issue] if held else [])
+
+    corrected, confirmed, clean = with_amount("夏县财政局", 10669053, True), with_amount("夏县水利局", 350, True), with_amount("夏县教育局", 12.5, False)
+    data = tmp_path / "data"
+    publish_records(data, [corrected, confirmed, clean], region_code="140828")
+
+    def amounts():
+        con = duckdb.connect(str(warehouse_path(data)), read_only=True)
+        try:
+            wide = con.execute('SELECT sum("t2.procurement.amount") FROM v_figures_wide').fetchone()[0]
+            printed = con.execute("SELECT sum(value) FROM figures WHERE key = 't2.procurement.amount'").fetchone()[0]
+        finally:
+            con.close()
+        return wide, printed
+
+    assert amounts() == (12.5, 10669053 + 350 + 12.5)
+    add_correction(data, {"action": "figure", "sha256": corrected["sha256"], "key": "t2.procurement.amount", "value": 1066.9053})
+    republish(data)
+    assert amounts()[0] == pytest.approx(12.5 + 1066.9053)
+    add_correction(data, {"action": "confirm", "sha256": confirmed["sha256"], "note": "万元, as the 2020 report"})
+    republish(data)
+    assert amounts() == (pytest.approx(12.5 + 1066.9053 + 350), 10669053 + 350 + 12.5)

@@ -2,7 +2,9 @@
 about us (the extractor is unsure), and notes that change nothing.
 
 A code's first word says which: `source.*` (figures stay as printed; the report is flagged),
-`extractor.*` (a figure could not be placed with certainty; flagged), `note.*` (information).
+`extractor.*` (a figure could not be placed with certainty; flagged), `format.*` (the report's
+form departs from the national format: every consumer shows it, but it never flags, since
+status is about the figures), `note.*` (information).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ CODES = {
     "source.rule2": "outcomes add up to total",
     "source.rule3": "applicant columns add up to total",
     "source.rule4": "review/litigation results add up to total",
+    "source.agency_mismatch": "the report prints another agency than the portal column it was published in; the column's agency is used",
     "extractor.row_missing": "a row of the template is not printed; its figures are null",
     "extractor.table_missing": "a table of the template was not found; its figures are null",
     "extractor.cells_ambiguous": "the cells of a row cannot be matched to its columns with certainty",
@@ -22,11 +25,19 @@ CODES = {
     "extractor.rows_unplaced": "rows without labels cannot be placed by the template's order",
     "extractor.label_by_number": "a row was recognised by its number only; its label reads differently",
     "extractor.ocr_unsure": "a figure read by OCR breaks a rule the other printed figures satisfy; it is null, with OCR's candidates",
+    "extractor.unit_unknown": "an amount is printed without a unit where the format prints none, and it is plausible in more than the key's unit (or not in it); kept as printed",
+    "format.no_title_year": "the report does not print its year in its body; it was taken from the page's title",
+    "format.no_agency": "the report does not print its agency in its body; it was taken from the page's title",
+    "format.outdated_version": "a report on 2021 or later printed in the 2019 format",
+    "format.mixed_version": "the report mixes the two versions of the format (table 二 of one, （六）其他处理 of the other)",
+    "format.row_not_printed": "a row of the format is not printed while the rest of its table is read with certainty; its figures are null",
     "extractor.placed_by_order": "rows without labels were placed by the template's order; their figures are kept but need a look",
     "note.labels_lost": "row labels are missing or off the numbers' line; rows were placed by the template's order, which the neighbouring labels confirm (or the rows print only zeros)",
     "note.extra_zero_cells": "a row prints more cells than columns, all of them zero",
     "note.unit_converted": "an amount printed in another unit was converted to the key's unit",
+    "note.merged_rows": "the number cells of several rows are merged into one: they are the group's, the rows under it are null (0 where it prints 0)",
     "note.single_other_row": "（六）其他处理 is printed as one row in a 2021-format report",
+    "note.agency_from_column": "the document does not name its agency; it is the agency of the portal column it was published in",
     "note.meta_from_listing": "the document does not name its agency or year; they come from the portal's title",
     "note.ocr": "the document is a scan, read by OCR; its figures are kept where the report's sums prove them",
     "note.ocr_corrected": "exactly one of OCR's candidates for a cell makes every rule hold; that one was taken",

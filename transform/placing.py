@@ -18,8 +18,16 @@ class Placed:
     note: str | None = None
 
 
-def reconcile(slots: list[Slot], n: int) -> Placed:
-    """Match a row's value cells to its n columns, or say that it cannot be done with certainty."""
+def reconcile(slots: list[Slot], n: int, stream: bool = False) -> Placed:
+    """Match a row's value cells to its n columns, or say that it cannot be done with certainty.
+
+    `stream`: the cells came as a stream of one cell per line in the grid's order (a table
+    flattened into paragraphs); there a row's values follow its label at once, and blank cells
+    after its n values are the next row's label cells (merged down, written as empty lines). Only
+    for a row that follows its own label: after a lost (empty) label cell the values start later."""
+    if stream and len(slots) > n and all(s.value.kind == "blank" for s in slots[n:]) \
+            and not any(s.value.kind == "multi" for s in slots[:n]):
+        return Placed([s.value for s in slots[:n]], slots[:n])
     placed = _trim(slots, n)
     if placed.values is None and all_zero(slots) and _count_numbers(slots) >= n:
         # However the cells line up, every column of this row prints 0.

@@ -16,7 +16,7 @@ class T4Reader(TableReader):
         groups, columns = tpl.t4_groups(), tpl.t4_columns()
         keys = [f"t4.{g}.{c}" for g in groups for c in columns]
         for row in self._data_rows():
-            placed = reconcile(row.slots, N_T4)
+            placed = reconcile(row.slots, N_T4, stream=row.table is None)
             if placed.values is None:
                 self.issue("extractor.cells_ambiguous", f"table 四: {len(row.slots)} value cells for {N_T4} columns; not placed", keys)
                 return

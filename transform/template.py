@@ -38,7 +38,10 @@ def metrics() -> tuple[Metric, ...]:
 
 @cache
 def layout() -> dict:
-    return yaml.safe_load(resources.files("transform").joinpath("template.yaml").read_text(encoding="utf-8"))
+    text = resources.files("transform").joinpath("template.yaml").read_text(encoding="utf-8")
+    # libyaml's loader where PyYAML has it: the pure-Python one takes a tenth of a second here,
+    # which is most of a one-document run.
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache
@@ -59,11 +62,15 @@ def all_keys() -> tuple[str, ...]:
 
 
 @cache
-def unit_of(key: str) -> str:
+def metric(key: str) -> Metric:
     for m in metrics():
         if m.key == key:
-            return m.unit
+            return m
     raise KeyError(key)
+
+
+def unit_of(key: str) -> str:
+    return metric(key).unit
 
 
 def t3_columns() -> list[str]:
@@ -103,3 +110,30 @@ def normalize(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     return _SPACE.sub("", text)
+
+
+@cache
+def _unit_pattern() -> re.Pattern:
+    units = "|".join(sorted(map(re.escape, layout()["money_units"]), key=len, reverse=True))
+    # "（元）", "(单位:万元)", "单位：元" as folded by normalize() (NFKC: full-width brackets and colon
+    # become ASCII), anywhere in a label.
+    return re.compile(rf"\(?(?:单位:?)?(?P<unit>{units})\)?$|\((?:单位:?)?(?P<inner>{units})\)|单位:(?P<after>{units})")
+
+
+def split_unit(label: str) -> tuple[str, str | None]:
+    """A normalised label without the money unit it prints, and that unit ("元", "万元") or None.
+    A bare trailing 元 counts only in brackets or after 单位: (金额 ends in 额, 单元 is no unit)."""
+    match = None
+    for m in _unit_pattern().finditer(label):
+        if m["unit"] and not (m.group(0).startswith(("(", "单位"))):
+            continue
+        match = m
+    if match is None:
+        return label, None
+    unit = match["unit"] or match["inner"] or match["after"]
+    return (label[: match.start()] + label[match.end():]).strip(), unit
+
+
+def money_factor(unit: str) -> float:
+    """How many 万元 one `unit` is."""
+    return float(layout()["money_units"][unit])

@@ -7,8 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# What a printed value may look like once normalised: a signed number with an optional unit.
-_NUMBER = re.compile(r"^(?P<sign>[+\-]?)(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|元|件|个|项|次|条|%)?$")
+# What a printed value may look like once normalised: a signed number with an optional unit. The
+# sign may be a word (本年增/减 printed as 减12, 增加3): 减 and 减少 are negative.
+_NUMBER = re.compile(r"^(?:(?P<sign>[+\-])|(?P<word>增加|减少|增|减))?"
+                     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|元|件|个|项|次|条|%)?$")
+_NEGATIVE_WORDS = ("减", "减少")
 _NOT_APPLICABLE = {"—", "/", "-", "--", "——", "－", "\\", "无", "―", "─", "N/A", "n/a", "×"}
 _SPACE = re.compile(r"\s+")
 
@@ -55,14 +58,19 @@ def read_cell(text: str | None) -> CellValue:
 
 def _as_number(match: re.Match) -> float:
     value = float(match["num"].replace(",", ""))
-    return -value if match["sign"] == "-" else value
+    return -value if match["sign"] == "-" or match["word"] in _NEGATIVE_WORDS else value
 
 
-def to_unit(value: CellValue, key_unit: str) -> tuple[float | int, bool]:
-    """The figure in the key's unit (an int when whole), and whether a conversion happened."""
+def to_unit(value: CellValue, key_unit: str, context_unit: str | None = None) -> tuple[float | int, bool]:
+    """The figure in the key's unit (an int when whole), and whether a conversion happened. The
+    cell's own unit governs; else the unit its row label or column header prints (`context_unit`)."""
+    from transform.template import layout, money_factor
+
     number = value.number or 0
-    converted = key_unit == "万元" and value.unit == "元"
-    if converted:
-        number = number / 10000
+    unit = value.unit or context_unit
+    converted = False
+    if key_unit in layout()["money_units"] and unit in layout()["money_units"] and unit != key_unit:
+        number = number * money_factor(unit) / money_factor(key_unit)
+        converted = True
     number = round(number, 6)
     return (int(number) if float(number).is_integer() else number), converted

@@ -277,9 +277,10 @@ def _insert_figures(con, ids: list[tuple[int, Mapping[str, Any]]]) -> None:
                 f_key.append(k)
                 f_val.append(None if v is None else float(v))
         wide_ids.append(rid)
+        held = held_for_review(rec.get("issues") or [])
         for k in KEYS:
             v = values.get(k)
-            wide[k].append(None if v is None else float(v))
+            wide[k].append(None if v is None or k in held else float(v))
         for issue in rec.get("issues") or []:
             i_id.append(rid)
             i_code.append(issue.get("code"))
@@ -420,6 +421,16 @@ def refresh_summaries(con) -> None:
     con.execute("INSERT INTO county_year_sums SELECT * FROM v_county_year_live")
 
 
+# Figures kept as printed but not vouched for: an amount whose unit the report does not state may
+# be 10,000 times too large. The effective figures (figures_wide, which every sum reads) leave it
+# out until a reviewer corrects the figure or confirms the report; `figures` keeps it as printed.
+HELD_CODES = ("extractor.unit_unknown",)
+
+
+def held_for_review(issues: list[Mapping[str, Any]]) -> set[str]:
+    return {k for issue in issues if issue.get("code") in HELD_CODES for k in issue.get("keys") or []}
+
+
 def _rebuild_wide(con, ids: set[int]) -> None:
     """Rewrite the figures_wide rows of `ids` from the long form with corrections applied (v_figures).
     Rows of reports without corrections are written straight from the records at load time."""
@@ -432,7 +443,11 @@ def _rebuild_wide(con, ids: set[int]) -> None:
         SELECT t.report_id, {cols}
         FROM _rewide t LEFT JOIN v_figures f USING (report_id)
         WHERE t.report_id IN (SELECT report_id FROM reports)
-        GROUP BY t.report_id""")
+          AND (f.corrected OR f.key IS NULL OR NOT EXISTS (
+              SELECT 1 FROM issues i WHERE i.report_id = f.report_id AND i.code IN (SELECT unnest(?::VARCHAR[]))
+                AND list_contains(i.keys, f.key)
+                AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.report_id = f.report_id AND c.action = 'confirm')))
+        GROUP BY t.report_id""", [list(HELD_CODES)])
     con.execute("DROP TABLE IF EXISTS _rewide")
 
 

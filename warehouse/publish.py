@@ -10,7 +10,8 @@ each other instead of losing one another's work.
     with publishing(data_dir) as con:            # any work on a writable connection
         load_records(con, records, corrections=data_dir)
 
-    publish_records(data_dir, records, documents=documents_from_harvest(DIR / "harvest.duckdb"))
+    publish_records(data_dir, records, documents=documents_from_harvest(DIR / "harvest.duckdb"),
+                    columns=columns_from_harvest(DIR / "harvest.duckdb"))
     republish(data_dir)                         # after the corrections file changed
 """
 
@@ -77,11 +78,20 @@ def publish_records(
     region_code: str | None = None,
     source_id: str | None = None,
     rebuild: bool = False,
+    columns: list[Mapping[str, Any]] | None = None,
 ) -> LoadResult:
-    """Load records (with the data folder's corrections) into a copy and publish it."""
+    """Load records (with the data folder's corrections) into a copy and publish it; `columns` (from
+    `columns_from_harvest`) replaces the portal columns the warehouse knows."""
     with publishing(data_dir, rebuild=rebuild) as con:
-        return load_records(con, records, documents=documents, region_code=region_code, source_id=source_id,
-                            corrections=data_dir)
+        result = load_records(con, records, documents=documents, region_code=region_code, source_id=source_id,
+                              corrections=data_dir)
+        if columns is not None:
+            con.execute("DELETE FROM portal_columns")
+            if columns:
+                con.executemany("INSERT INTO portal_columns VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+                    [c["source_id"], c.get("region_code"), c["url"], c.get("agency"), c.get("agency_basis"), c["status"],
+                     c.get("first_seen_at"), c.get("last_seen_at")] for c in columns])
+        return result
 
 
 def republish(data_dir: str | os.PathLike) -> None:
@@ -105,13 +115,47 @@ def open_published(data_dir: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0])
+
+
+def columns_from_harvest(harvest_db: str | os.PathLike,
+                         source_regions: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The 年报 columns the harvest's discovery found (harvest_columns), with the entry's region code."""
+    con = duckdb.connect(str(harvest_db), read_only=True)
+    try:
+        if not _has_table(con, "harvest_columns"):
+            return []
+        cursor = con.execute("SELECT source_id, url, agency, agency_basis, status, first_seen_at, last_seen_at "
+                             "FROM harvest_columns ORDER BY source_id, url")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+    regions = source_regions or {}
+    return [dict(row, region_code=regions.get(row["source_id"])) for row in rows]
+
+
+def _column_agencies(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 → the agency of the column the document was published in (where discovery told it)."""
+    if not _has_table(con, "harvest_columns"):
+        return {}
+    return dict(con.execute("""
+        SELECT f.sha256, arg_min(c.agency, f.fetch_id)
+        FROM harvest_fetches f JOIN harvest_columns c ON c.source_id = f.source_id AND c.url = f.column_url
+        WHERE f.sha256 IS NOT NULL AND f.outcome <> 'failed' AND f.kind <> 'listing' AND c.agency IS NOT NULL
+        GROUP BY f.sha256""").fetchall())
+
+
 def documents_from_harvest(harvest_db: str | os.PathLike,
                            source_regions: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """What the harvester's fetch log (warehouse/sql/harvest.sql) knows of each document, by sha256:
-    url, source_id, title, published_on, fetched_at, size, and the registry entry's region_code when
+    url, source_id, title, published_on, fetched_at, size, the agency of the portal column it was
+    published in (`column_agency`, where discovery told it), and the registry entry's region_code when
     `source_regions` (source id → region code, from sources.yaml) is given."""
     con = duckdb.connect(str(harvest_db), read_only=True)
     try:
+        column_agencies = _column_agencies(con)
         rows = con.execute("""
             SELECT sha256, arg_min(coalesce(final_url, url), fetch_id) AS url, arg_min(source_id, fetch_id),
                    arg_min(coalesce(entry_title, link_text), fetch_id), min(published_on), min(fetched_at), any_value(size)
@@ -122,6 +166,6 @@ def documents_from_harvest(harvest_db: str | os.PathLike,
     regions = source_regions or {}
     return {
         sha: {"url": url, "source_id": src, "region_code": regions.get(src), "title": title,
-              "published_on": pub, "fetched_at": fetched, "size": size}
+              "published_on": pub, "fetched_at": fetched, "size": size, "column_agency": column_agencies.get(sha)}
         for sha, url, src, title, pub, fetched, size in rows
     }

@@ -107,6 +107,10 @@ def _finish(df: pd.DataFrame, year: int | None, yoy: bool) -> pd.DataFrame:
         if c in ONLY_ONE_VERSION:
             change[brk, i] = np.nan
     out = pd.concat([out, pd.DataFrame(change, columns=[f"change_{c}" for c in cols], index=out.index)], axis=1)
+    for c in cols:  # a count stays a whole number in its previous year and its change (NA where none)
+        if pd.api.types.is_integer_dtype(df[c]):
+            out[f"prev_{c}"] = out[f"prev_{c}"].astype("Int64")
+            out[f"change_{c}"] = out[f"change_{c}"].astype("Int64")
     if year is not None:
         out = out[out["year"] == year]
     return out.reset_index(drop=True)
@@ -117,3 +121,27 @@ def label(column: str) -> str:
         if column.startswith(prefix):
             return f"{LABELS.get(column[len(prefix):], column[len(prefix):])}（{zh}）"
     return LABELS.get(column, column)
+
+
+def county_agencies(db, county: str, year: int) -> pd.DataFrame:
+    """Every agency of a county: those with reports in the warehouse and those whose 年报 column the
+    harvest's discovery found (with or without a report), with the status of their report of `year`
+    (ok / flagged / confirmed / failed, or missing) and their columns. A column whose agency could not
+    be told is one row with agency NULL."""
+    return db.execute("""
+        WITH known AS (
+            SELECT DISTINCT agency FROM v_reports WHERE region_code = $county AND agency IS NOT NULL
+        ), cols AS (
+            SELECT agency, string_agg(url, ' ' ORDER BY url) AS columns, bool_or(status = 'active') AS active
+            FROM portal_columns WHERE region_code = $county GROUP BY agency
+        ), reported AS (
+            SELECT agency, arg_max(review_status, version) AS report FROM v_reports
+            WHERE is_current AND region_code = $county AND year = $year GROUP BY agency
+        )
+        SELECT coalesce(k.agency, c.agency) AS agency,
+               CASE WHEN coalesce(k.agency, c.agency) IS NOT NULL THEN coalesce(r.report, 'missing') END AS report,
+               c.columns, CASE WHEN c.agency IS NULL AND c.columns IS NULL THEN NULL
+                               WHEN c.active THEN 'active' ELSE 'gone' END AS column_status
+        FROM known k FULL OUTER JOIN cols c ON c.agency = k.agency
+        LEFT JOIN reported r ON r.agency = coalesce(k.agency, c.agency)
+        ORDER BY agency NULLS LAST""", {"county": county, "year": year}).df()

@@ -3,6 +3,8 @@
 Every request, redirect hops and robots.txt included, goes through `Fetcher.fetch`, which
 - refuses URLs whose host is not in the source's `allowed_hosts` (before any DNS look-up),
 - refuses private, loopback, link-local and other non-global addresses unless the source allows them,
+  and connects to the very address it checked (resolved once per host and run: no DNS rebinding
+  between the check and the connection; the Host header and the TLS server name stay the host's),
 - obeys robots.txt, a per-host rate limit and a per-host concurrency cap,
 - sends conditional headers (If-None-Match / If-Modified-Since),
 - follows redirects itself (each hop checked, loops detected, a hop limit),
@@ -22,7 +24,8 @@ import time
 import urllib.robotparser
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import unquote_to_bytes, urljoin, urlsplit
+from typing import Callable
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
 import httpx
 from charset_normalizer import from_bytes
@@ -92,27 +95,49 @@ class FetchResult:
 # ---------------------------------------------------------------- address policy
 
 
-def address_refusal(host: str, port: int, allow_private: bool) -> str | None:
-    """Why `host` may not be contacted, or None. Resolves the name; refuses non-global addresses."""
-    if allow_private:
-        return None
+Resolver = Callable[[str, int], list[str]]  # (host, port) -> addresses
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def checked_address(host: str, port: int, allow_private: bool,
+                    resolver: Resolver = system_resolver) -> tuple[str | None, str | None]:
+    """Resolve `host` once: (the address to connect to, None), or (None, why it may not be contacted).
+    Every address of the answer must be global unless private addresses are allowed."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        return f"cannot resolve {host}: {exc.strerror or exc}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        addresses = resolver(host, port)
+    except OSError as exc:
+        return None, f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}"
+    if not addresses:
+        return None, f"cannot resolve {host}: no address"
+    for raw in addresses:
+        address = ipaddress.ip_address(raw.split("%")[0])
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
+        if not allow_private and (not address.is_global or address.is_multicast):
             kind = (
                 "loopback" if address.is_loopback
                 else "link-local" if address.is_link_local
                 else "private" if address.is_private
                 else "non-public"
             )
-            return f"{host} resolves to {kind} address {address}; refused (set allow_private_addresses to permit)"
-    return None
+            return None, f"{host} resolves to {kind} address {address}; refused (set allow_private_addresses to permit)"
+    return addresses[0], None
+
+
+def address_refusal(host: str, port: int, allow_private: bool) -> str | None:
+    """Why `host` may not be contacted, or None."""
+    return None if allow_private else checked_address(host, port, allow_private)[1]
+
+
+def pinned_url(url: str, address: str) -> str:
+    """`url` with its host replaced by the checked address (the Host header keeps the name)."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 # ---------------------------------------------------------------- per-host gate
@@ -262,8 +287,10 @@ class _Robots:
 class Fetcher:
     """Thread-safe; one per run. Hosts are keyed by scheme://host:port."""
 
-    def __init__(self, stop: threading.Event | None = None, max_connections: int = 32):
+    def __init__(self, stop: threading.Event | None = None, max_connections: int = 32,
+                 resolver: Resolver = system_resolver):
         self.stop = stop or threading.Event()
+        self.resolver = resolver
         self.client = httpx.Client(
             follow_redirects=False,
             trust_env=False,  # never route through a proxy from the environment
@@ -274,7 +301,7 @@ class Fetcher:
         self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
-        self._addresses: dict[tuple[str, int, bool], str | None] = {}
+        self._addresses: dict[tuple[str, int, bool], tuple[str | None, str | None]] = {}
 
     def close(self) -> None:
         self.client.close()
@@ -297,7 +324,8 @@ class Fetcher:
                 gate.tighten(politeness)
             return gate
 
-    def _address_refusal(self, url: str, source: Source) -> str | None:
+    def _checked_address(self, url: str, source: Source) -> tuple[str | None, str | None]:
+        """The host's address, resolved and checked once per run (every later request goes there)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -305,21 +333,22 @@ class Fetcher:
         with self._lock:
             if key in self._addresses:
                 return self._addresses[key]
-        refusal = address_refusal(host, port, source.allow_private_addresses)
+        checked = checked_address(host, port, source.allow_private_addresses, self.resolver)
         with self._lock:
-            self._addresses[key] = refusal
-        return refusal
+            return self._addresses.setdefault(key, checked)
 
-    def check(self, url: str, source: Source) -> None:
-        """Raise Refused unless `url` may be requested for `source` (scheme, host, address)."""
+    def check(self, url: str, source: Source) -> str:
+        """The address to connect to for `url`; raises Refused unless it may be requested for
+        `source` (scheme, host, address)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise Refused(f"not an http(s) URL: {url}")
         if not source.allows(url):
             raise Refused(f"host {parts.hostname} is not in allowed_hosts")
-        refusal = self._address_refusal(url, source)
-        if refusal:
-            raise Refused(refusal)
+        address, refusal = self._checked_address(url, source)
+        if refusal or address is None:
+            raise Refused(refusal or f"cannot resolve {parts.hostname}")
+        return address
 
     # -- robots.txt
 
@@ -389,14 +418,14 @@ class Fetcher:
         chain = [url]
         current = url
         while True:
-            self.check(current, source)
+            address = self.check(current, source)
             if check_robots:
                 refusal = self.robots_refusal(current, source)
                 if refusal == "disallowed by robots.txt":
                     raise Disallowed(refusal)
                 if refusal:
                     raise Refused(refusal)
-            response = self._request_with_retries(current, source, conditional, max_bytes, result)
+            response = self._request_with_retries(current, address, source, conditional, max_bytes, result)
             status, headers, body = response
             result.final_url, result.status = current, status
             if status in REDIRECT_STATUSES:
@@ -426,8 +455,8 @@ class Fetcher:
             result.body = body
             return
 
-    def _request_with_retries(self, url: str, source: Source, conditional: Conditional | None, max_bytes: int,
-                              result: FetchResult) -> tuple[int, dict[str, str], bytes | None]:
+    def _request_with_retries(self, url: str, address: str, source: Source, conditional: Conditional | None,
+                              max_bytes: int, result: FetchResult) -> tuple[int, dict[str, str], bytes | None]:
         politeness = source.politeness
 
         def wait(state: RetryCallState) -> float:
@@ -451,7 +480,7 @@ class Fetcher:
         for attempt in retrying:
             with attempt:
                 result.attempts += 1
-                return self._request_once(url, source, conditional, max_bytes, result)
+                return self._request_once(url, address, source, conditional, max_bytes, result)
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -465,11 +494,15 @@ class Fetcher:
         except httpx.HTTPError:
             pass
 
-    def _request_once(self, url: str, source: Source, conditional: Conditional | None, max_bytes: int,
+    def _request_once(self, url: str, address: str, source: Source, conditional: Conditional | None, max_bytes: int,
                       result: FetchResult) -> tuple[int, dict[str, str], bytes | None]:
         politeness = source.politeness
         gate = self.gate(url, politeness)
-        headers = {"User-Agent": politeness.user_agent, "Accept": "*/*", "Accept-Language": "zh-CN,zh;q=0.9"}
+        parts = urlsplit(url)
+        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": politeness.user_agent, "Accept": "*/*",
+                   "Accept-Language": "zh-CN,zh;q=0.9"}
+        # Connect to the checked address, never to a second look-up; TLS still checks the host's name.
+        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
         if conditional is not None:
             if conditional.etag:
                 headers["If-None-Match"] = conditional.etag
@@ -483,7 +516,8 @@ class Fetcher:
             gate.wait_turn()
             started = time.monotonic()
             try:
-                with self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                with self.client.stream("GET", pinned_url(url, address), headers=headers, timeout=timeout,
+                                        extensions=extensions) as response:
                     status = response.status_code
                     response_headers = {k.lower(): v for k, v in response.headers.items()}
                     if status != 200:

@@ -51,10 +51,18 @@ class Politeness(_Strict):
 
 
 class Limits(_Strict):
-    max_list_pages: Annotated[int, Field(ge=1)] = 50  # listing pages per source, start URLs included
+    max_list_pages: Annotated[int, Field(ge=1)] = 50  # listing pages per column (start URL or discovered), itself included
     max_entries: Annotated[int, Field(ge=1)] = 2000  # report pages per source
     max_documents: Annotated[int, Field(ge=1)] = 10000  # entries + attachments per source
     max_bytes: Annotated[int, Field(ge=1024)] = 100 * 1024 * 1024  # per response
+
+
+class Discovery(_Strict):
+    """The walk from `discover_from` to the county's 年报 columns (extract/harvest/sitewalk.py)."""
+
+    max_depth: Annotated[int, Field(ge=0, le=10)] = 4  # links from a discover_from page
+    max_pages: Annotated[int, Field(ge=1)] = 400  # pages fetched per discovery
+    every_days: Annotated[float, Field(gt=0)] = 7.0  # the nightly harvest re-runs discovery this often
 
 
 class Rules(_Strict):
@@ -123,13 +131,15 @@ class Source(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
     region_code: str
     name: Annotated[str, Field(min_length=1)]
-    start_urls: Annotated[tuple[str, ...], Field(min_length=1)]
+    start_urls: tuple[str, ...] = ()  # 年报 columns' listing pages, crawled every night
+    discover_from: tuple[str, ...] = ()  # the county's 政府信息公开 root or index pages: columns are found from here
     allowed_hosts: Annotated[tuple[str, ...], Field(min_length=1)]
     allow_private_addresses: bool = False  # loopback/private/link-local targets; only tests and the demo
     enabled: bool = True
     rules: Rules = Rules()
     limits: Limits = Limits()
     politeness: Politeness = Politeness()
+    discovery: Discovery = Discovery()
 
     @field_validator("region_code", mode="before")
     @classmethod
@@ -141,7 +151,7 @@ class Source(_Strict):
             raise ValueError(f"{text[:2]} is not a GB/T 2260 province prefix")
         return text
 
-    @field_validator("start_urls")
+    @field_validator("start_urls", "discover_from")
     @classmethod
     def _urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
@@ -161,10 +171,13 @@ class Source(_Strict):
 
     @model_validator(mode="after")
     def _start_urls_allowed(self) -> Source:
-        for url in self.start_urls:
-            parts = urlsplit(url)
-            if not host_allowed(parts.hostname or "", parts.port, self.allowed_hosts):
-                raise ValueError(f"start_urls: {url!r} is on a host not in allowed_hosts")
+        if not self.start_urls and not self.discover_from:
+            raise ValueError("give start_urls (the 年报 columns) or discover_from (the county's 政府信息公开 root), or both")
+        for field_name in ("start_urls", "discover_from"):
+            for url in getattr(self, field_name):
+                parts = urlsplit(url)
+                if not host_allowed(parts.hostname or "", parts.port, self.allowed_hosts):
+                    raise ValueError(f"{field_name}: {url!r} is on a host not in allowed_hosts")
         return self
 
     def allows(self, url: str) -> bool:

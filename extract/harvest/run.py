@@ -17,9 +17,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from extract.harvest.discover import Link, discover_attachments, discover_listing, normalize_url
+from extract.harvest.discover import Link, discover_attachments, normalize_url
 from extract.harvest.fetch import Conditional, Fetcher, FetchResult, decode_html
+from extract.harvest.listings import read_listing
 from extract.harvest.registry import Source
+from extract.harvest.sitewalk import WalkReport, walk
 from extract.harvest.store import FetchLog, RawStore, UrlState, sha256_hex
 from extract.sniff import sniff
 
@@ -38,6 +40,7 @@ class Task:
     link_text: str | None = None
     entry_title: str | None = None
     published_on: date | None = None
+    column_url: str | None = None  # the column (start URL or discovered) this fetch belongs to
 
 
 @dataclass(slots=True)
@@ -66,6 +69,7 @@ class RunReport:
     status: str  # completed | interrupted
     counts: dict[str, SourceCounts]
     seconds: float
+    discoveries: dict[str, WalkReport] = field(default_factory=dict)  # the sources whose columns were looked for
 
     @property
     def fetched(self) -> int:
@@ -80,8 +84,13 @@ ProgressCallback = Callable[[int, int, Task], None]  # (finished, known, task ju
 
 
 class Harvest:
+    """`discover`: True looks for every source's columns now, False never, None when due (weekly by
+    default: each entry's `discovery.every_days`). `now` is the clock for that schedule."""
+
     def __init__(self, sources: list[Source], data_dir: str | Path, progress: ProgressCallback | None = None,
-                 stop: threading.Event | None = None):
+                 stop: threading.Event | None = None, discover: bool | None = None, now: datetime | None = None):
+        self.discover = discover
+        self.now = now
         self.sources = sources
         self.data_dir = Path(data_dir)
         self.progress = progress
@@ -106,7 +115,7 @@ class Harvest:
             "link_text": task.link_text, "entry_title": task.entry_title, "published_on": task.published_on,
             "http_status": result.status, "etag": result.etag, "last_modified": result.last_modified,
             "content_type": result.content_type, "file_name": result.file_name, "attempts": result.attempts,
-            "elapsed_ms": result.elapsed_ms, "fetched_at": datetime.now().astimezone(),
+            "elapsed_ms": result.elapsed_ms, "fetched_at": datetime.now().astimezone(), "column_url": task.column_url,
         }
         if not result.ok:
             row.update(outcome="failed", error=result.error)
@@ -130,15 +139,25 @@ class Harvest:
                 outcome = "unchanged" if prior.sha256 == sha else "changed"
             row.update(outcome=outcome, sha256=sha, size=len(body))
         links: list[Link] = []
-        if body is not None and task.kind != "attachment" and self._is_html(body, row.get("content_type")):
+        listing_data = task.kind == "listing" and self._is_listing_data(body, row.get("content_type"))
+        if body is not None and task.kind != "attachment" and (listing_data or self._is_html(body, row.get("content_type"))):
             text, encoding = decode_html(body, row.get("content_type"))
             row["encoding"] = encoding
             base = result.final_url or task.url
             if task.kind == "listing":
-                links = discover_listing(text, base, task.source.rules)
+                links = read_listing(text, base, task.source.rules).links
             else:
                 links = discover_attachments(text, base, task.source.rules)
         return Done(task, result, row, links)
+
+    @staticmethod
+    def _is_listing_data(body: bytes | None, content_type: str | None) -> bool:
+        """A data-proxy XML or JSON answer of a listing (read by extract/harvest/listings/)."""
+        if body is None:
+            return False
+        head = body[:256].lstrip(b"\xef\xbb\xbf \r\n\t")
+        kind = (content_type or "").lower()
+        return head.startswith((b"{", b"[", b"<?xml", b"<datastore")) or "json" in kind or "xml" in kind
 
     @staticmethod
     def _is_html(body: bytes, content_type: str | None) -> bool:
@@ -159,12 +178,14 @@ class Harvest:
             self.run_id = log.start_run([s.id for s in self.sources])
             caps: dict[str, int] = {}
             for source in self.sources:
-                for url in source.start_urls:
+                for url in source.start_urls + source.discover_from:
                     origin = Fetcher.origin(url)
                     caps[origin] = min(caps.get(origin, 64), source.politeness.concurrency_per_host)
             workers = max(2, min(32, sum(caps.values()) or 2))
             fetcher = Fetcher(self.stop, max_connections=workers)
-            self._loop(log, fetcher, caps, workers, counts)
+            discoveries = self._discover(log, fetcher)
+            columns = {s.id: log.active_columns(s.id) if s.discover_from else [] for s in self.sources}
+            self._loop(log, fetcher, caps, workers, counts, columns)
             status = "completed"
         finally:
             self.stop.set()
@@ -173,15 +194,40 @@ class Harvest:
             if self.run_id:
                 log.finish_run(self.run_id, status)
             log.close()
-        return RunReport(self.run_id, status, counts, time.monotonic() - started)
+        return RunReport(self.run_id, status, counts, time.monotonic() - started, discoveries)
+
+    def _discover(self, log: FetchLog, fetcher: Fetcher) -> dict[str, WalkReport]:
+        """Walk the sources whose discovery is asked for or due, several at once (one per thread)."""
+        if self.discover is False:
+            return {}
+        due = [s for s in self.sources if s.discover_from and (
+            self.discover or log.discovery_due(s.id, s.discovery.every_days, self.now))]
+        if not due:
+            return {}
+        reports: dict[str, WalkReport] = {}
+        pool = ThreadPoolExecutor(max_workers=min(8, len(due)), thread_name_prefix="discover")
+        try:
+            for report in pool.map(lambda s: walk(s, fetcher, self.stop), due):
+                reports[report.source_id] = report
+        except BaseException:  # Ctrl-C: the walks stop at their next page
+            self.stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        now = datetime.now().astimezone()
+        for report in reports.values():
+            log.record_discovery(self.run_id, report, self.now or now)
+            log.write([], [{"run_id": self.run_id, "source_id": report.source_id, "url": url, "parent_url": parent,
+                            "reason": f"discovery: {reason}", "seen_at": now} for url, parent, reason in report.skipped])
+        return reports
 
     def _loop(self, log: FetchLog, fetcher: Fetcher, caps: dict[str, int], workers: int,
-              counts: dict[str, SourceCounts]) -> None:
+              counts: dict[str, SourceCounts], columns: dict[str, list[str]]) -> None:
         queues: dict[str, deque[Task]] = {}
         inflight: dict[str, int] = {}
         futures: dict[Future, str] = {}
         seen: set[str] = set()
-        budget = {s.id: {"listing": 0, "entry": 0, "documents": 0} for s in self.sources}
+        budget: dict[str, dict] = {s.id: {"entry": 0, "documents": 0} for s in self.sources}
         rows: list[dict] = []
         skips: list[dict] = []
         finished = 0
@@ -201,7 +247,8 @@ class Harvest:
                 skip(source, task.url, task.parent_url, "host not in allowed_hosts")
                 return
             used = budget[source.id]
-            if task.kind == "listing" and used["listing"] >= source.limits.max_list_pages:
+            pages_key = ("listing", task.column_url)  # each column has its own budget of listing pages
+            if task.kind == "listing" and used.get(pages_key, 0) >= source.limits.max_list_pages:
                 return  # pagination beyond the limit is not worth a row each
             if task.kind == "entry" and used["entry"] >= source.limits.max_entries:
                 seen.add(task.url)
@@ -212,7 +259,10 @@ class Harvest:
                 skip(source, task.url, task.parent_url, f"over max_documents ({source.limits.max_documents})")
                 return
             seen.add(task.url)
-            used["listing" if task.kind == "listing" else "documents"] += 1
+            if task.kind == "listing":
+                used[pages_key] = used.get(pages_key, 0) + 1
+            else:
+                used["documents"] += 1
             if task.kind == "entry":
                 used["entry"] += 1
             origin = Fetcher.origin(task.url)
@@ -227,18 +277,20 @@ class Harvest:
                 if url is None:
                     continue
                 if link.kind == "listing":
-                    enqueue(Task(task.source, url, "listing", parent_url=task.url))
+                    enqueue(Task(task.source, url, "listing", parent_url=task.url, column_url=task.column_url))
                 elif task.kind == "listing":
                     enqueue(Task(task.source, url, link.kind, listing_url=task.url, parent_url=task.url,
-                                 link_text=link.text, entry_title=link.text, published_on=link.published_on))
+                                 link_text=link.text, entry_title=link.text, published_on=link.published_on,
+                                 column_url=task.column_url))
                 else:
                     enqueue(Task(task.source, url, "attachment", listing_url=task.listing_url, parent_url=task.url,
-                                 link_text=link.text, entry_title=task.entry_title, published_on=task.published_on))
+                                 link_text=link.text, entry_title=task.entry_title, published_on=task.published_on,
+                                 column_url=task.column_url))
 
         for source in self.sources:
-            for url in source.start_urls:
+            for url in source.start_urls + tuple(columns.get(source.id, ())):
                 normalized = normalize_url(url, url) or url
-                enqueue(Task(source, normalized, "listing"))
+                enqueue(Task(source, normalized, "listing", column_url=normalized))
 
         executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest")
         try:
@@ -285,5 +337,5 @@ class Harvest:
 
 
 def harvest(sources: list[Source], data_dir: str | Path, progress: ProgressCallback | None = None,
-            stop: threading.Event | None = None) -> RunReport:
-    return Harvest(sources, data_dir, progress, stop).run()
+            stop: threading.Event | None = None, discover: bool | None = None, now: datetime | None = None) -> RunReport:
+    return Harvest(sources, data_dir, progress, stop, discover, now).run()

@@ -20,7 +20,7 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "sql" / "harve
 FETCH_COLUMNS = (
     "run_id", "source_id", "kind", "url", "final_url", "listing_url", "parent_url", "link_text", "entry_title",
     "published_on", "http_status", "etag", "last_modified", "content_type", "file_name", "encoding", "size",
-    "sha256", "attempts", "elapsed_ms", "fetched_at", "outcome", "error",
+    "sha256", "attempts", "elapsed_ms", "fetched_at", "outcome", "error", "column_url",
 )
 
 _INTS = ("http_status", "size", "attempts", "elapsed_ms")
@@ -161,6 +161,44 @@ class FetchLog:
         except Exception:
             self.con.execute("ROLLBACK")
             raise
+
+    # -- columns found by discovery
+
+    def discovery_due(self, source_id: str, every_days: float, now: datetime | None = None) -> bool:
+        """True when the source's last finished discovery is older than `every_days` (or there is none)."""
+        now = now or datetime.now().astimezone()
+        last = self.con.execute(
+            "SELECT max(finished_at) FROM harvest_discoveries WHERE source_id = ? AND status <> 'interrupted'",
+            [source_id]).fetchone()[0]
+        return last is None or (now - last).total_seconds() >= every_days * 86400 - 3600  # an hour's slack for cron
+
+    def record_discovery(self, run_id: str, walk, now: datetime | None = None) -> None:
+        """Store a walk's columns; when the walk was complete, columns it did not find are marked gone."""
+        now = now or datetime.now().astimezone()
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for c in walk.columns:
+                self.con.execute("""
+                    INSERT INTO harvest_columns VALUES (?, ?, ?, ?, 'discovery', ?, ?, ?, ?, ?, ?, 'active', NULL)
+                    ON CONFLICT (source_id, url) DO UPDATE SET agency = excluded.agency, agency_basis = excluded.agency_basis,
+                        found_from = excluded.found_from, path = excluded.path, readers = excluded.readers,
+                        entries = excluded.entries, last_seen_at = excluded.last_seen_at, status = 'active', gone_since = NULL""",
+                    [walk.source_id, c.url, c.agency, c.basis, c.found_from, c.path, ",".join(c.readers), c.entries, now, now])
+            if walk.status == "complete" and not walk.unreadable:  # only a whole walk says a column is gone
+                self.con.execute(
+                    "UPDATE harvest_columns SET status = 'gone', gone_since = ? WHERE source_id = ? AND status = 'active' "
+                    "AND url NOT IN (SELECT unnest(?::VARCHAR[]))", [now, walk.source_id, [c.url for c in walk.columns]])
+            self.con.execute("INSERT INTO harvest_discoveries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             [run_id, walk.source_id, now, walk.pages, len(walk.columns), walk.status, walk.message or None])
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def active_columns(self, source_id: str) -> list[str]:
+        rows = self.con.execute("SELECT url FROM harvest_columns WHERE source_id = ? AND status = 'active' ORDER BY url",
+                                [source_id]).fetchall()
+        return [r[0] for r in rows]
 
     def summary(self, run_id: str) -> dict[str, dict[str, int]]:
         rows = self.con.execute(

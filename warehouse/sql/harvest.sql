@@ -80,3 +80,36 @@ SELECT url,
 FROM harvest_fetches
 WHERE outcome <> 'failed'
 GROUP BY url;
+
+-- The listing page's column (a start URL or a discovered 年报 column) each fetch belongs to.
+ALTER TABLE harvest_fetches ADD COLUMN IF NOT EXISTS column_url VARCHAR;
+
+-- 年报 columns found by discovery (extract/harvest/sitewalk.py). Never deleted: a column that a complete
+-- discovery no longer finds is marked gone (status 'gone', gone_since) and comes back when found again.
+CREATE TABLE IF NOT EXISTS harvest_columns (
+    source_id      VARCHAR NOT NULL,
+    url            VARCHAR NOT NULL,        -- the column's first listing page
+    agency         VARCHAR,                 -- NULL: could not be told; listed for review
+    agency_basis   VARCHAR,                 -- breadcrumb | heading | section (how the agency was told)
+    found_by       VARCHAR NOT NULL,        -- discovery
+    found_from     VARCHAR,                 -- the page that linked it
+    path           VARCHAR,                 -- link texts from the discovery root
+    readers        VARCHAR,                 -- listing readers that read it: links, hanweb, json
+    entries        INTEGER,                 -- annual reports on its first page when last seen
+    first_seen_at  TIMESTAMPTZ NOT NULL,
+    last_seen_at   TIMESTAMPTZ NOT NULL,
+    status         VARCHAR NOT NULL CHECK (status IN ('active', 'gone')),
+    gone_since     TIMESTAMPTZ,
+    PRIMARY KEY (source_id, url)
+);
+
+-- One row per discovery walk.
+CREATE TABLE IF NOT EXISTS harvest_discoveries (
+    run_id       VARCHAR NOT NULL,
+    source_id    VARCHAR NOT NULL,
+    finished_at  TIMESTAMPTZ NOT NULL,
+    pages        INTEGER NOT NULL,          -- pages fetched
+    columns      INTEGER NOT NULL,          -- columns found
+    status       VARCHAR NOT NULL,          -- complete | budget | interrupted
+    message      VARCHAR
+);

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from xxgk.console import table_console
+from xxgk.console import number, table_console
 from xxgk.prefect_env import use_local_prefect
 
 
@@ -34,7 +34,7 @@ def command(ctx: click.Context, data_dir: str, agencies: int) -> None:
     try:
         registry = write_registry(served, data / "sources.yaml")
         for code, portal in served.items():
-            console.print(f"portal for {code}: {portal.base_url}/xxgk/xxgknb/index.html")
+            console.print(f"county portal for {code}: {portal.base_url}/index.html (its columns are found from there)")
         with console.status("running the nightly flow (harvest → extract → load → summarize) on Prefect…"):
             nightly(str(registry), str(data))
     finally:
@@ -66,5 +66,6 @@ def print_broken_sums(data: Path, console: Console) -> None:
     for column in ("机关", "年度", "rule", "cells", "sum of the parts", "printed total"):
         table.add_column(column, overflow="fold")
     for agency, year, rule, keys, expected, found in rows:
-        table.add_row(agency or "?", str(year), rule, ", ".join(keys), f"{expected:g}", f"{found:g}")
+        table.add_row(agency or "?", str(year), rule, ", ".join(keys), number(expected), number(found))
     console.print(table if rows else "no broken sums")
+

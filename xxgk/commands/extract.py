@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Iterator
 
 import click
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table as RichTable
 
-from xxgk.console import table_console
 from xxgk.extraction import extract_path, iter_files
-from xxgk.worker import GuardedExtractor
+
+# rich, the worker pool and its threads load only where they are used: `xxgk extract --json` on
+# one file is mostly start-up.
 
 STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red"}
 
@@ -36,24 +33,47 @@ def command(paths: tuple[str, ...], as_json: bool, provenance: bool, workers: in
     """
     files = iter_files(list(paths))
     records = []
-    err = Console(stderr=True)
-    with Progress(console=err, transient=True, disable=len(files) < 5 or not err.is_terminal) as progress:
-        task = progress.add_task("extracting", total=len(files))
+    with _progress(len(files)) as advance:
         for record in _extracted(files, provenance, workers):
             if as_json:
                 sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
             else:
                 records.append(record)
-            progress.advance(task)
+            advance()
     if not as_json:
+        from xxgk.console import table_console
+
         print_summary(records, table_console())
+
+
+def _progress(total: int):
+    """A progress bar on a terminal for five files or more; otherwise nothing (nor rich loaded)."""
+    if total < 5 or not sys.stderr.isatty():
+        return nullcontext(lambda: None)
+    from contextlib import contextmanager
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    @contextmanager
+    def bar():
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("extracting", total=total)
+            yield lambda: progress.advance(task)
+
+    return bar()
 
 
 def _extracted(files: list, provenance: bool, workers: int) -> Iterator[dict]:
     if workers == 0:
         yield from (extract_path(path, provenance=provenance) for path in files)
         return
+    import queue
+    from concurrent.futures import ThreadPoolExecutor
+
+    from xxgk.worker import GuardedExtractor
+
     extractors = [GuardedExtractor() for _ in range(workers)]
     free: queue.Queue = queue.Queue()
     for extractor in extractors:
@@ -80,7 +100,9 @@ def _shown(path: str) -> str:
     return relative if not relative.startswith("..") else path
 
 
-def print_summary(records: list[dict], console: Console) -> None:
+def print_summary(records: list[dict], console) -> None:
+    from rich.table import Table as RichTable
+
     table = RichTable(title="xxgk extract", show_lines=False)
     for column in ("document", "format", "agency", "year", "version", "status", "broken rules / reason"):
         table.add_column(column, overflow="fold")

@@ -1,4 +1,5 @@
-"""`xxgk harvest --sources FILE [--data DIR] [--only ID ...]`: fetch new and changed annual reports."""
+"""`xxgk harvest --sources FILE [--data DIR] [--only ID ...] [--discover]`: fetch new and changed annual reports
+(and, weekly or on demand, look for the columns of the sources that give `discover_from`)."""
 
 from __future__ import annotations
 
@@ -31,13 +32,28 @@ def summary_table(report: RunReport) -> Table:
     return table
 
 
+def discovery_table(report: RunReport) -> Table | None:
+    if not report.discoveries:
+        return None
+    table = Table(title="discovery (年报 columns looked for from discover_from)")
+    for column in ("source", "pages", "columns", "agency unknown", "result"):
+        table.add_column(column, justify="right" if column in ("pages", "columns", "agency unknown") else "left",
+                         overflow="fold")
+    for source_id, walk in report.discoveries.items():
+        unknown = sum(c.agency is None for c in walk.columns)
+        table.add_row(source_id, str(walk.pages), str(len(walk.columns)), str(unknown), walk.message or walk.status)
+    return table
+
+
 @click.command("harvest")
 @click.option("--sources", "sources_file", required=True, type=click.Path(dir_okay=False), help="Source registry (YAML).")
 @click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(file_okay=False),
               help="Where the raw store (raw/) and the fetch log (harvest.duckdb) live.")
 @click.option("--only", multiple=True, metavar="ID", help="Harvest only these source ids (repeatable, or comma-separated).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
-def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress: bool) -> None:
+@click.option("--discover", is_flag=True,
+              help="Look for the columns of every source with discover_from now (otherwise when due: weekly by default).")
+def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress: bool, discover: bool) -> None:
     """Fetch each source's new or changed annual reports into the raw store, logging every fetch.
 
     Exit code 0 when the run worked, whatever individual documents did (see the table and the log).
@@ -77,7 +93,7 @@ def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress
 
     try:
         with progress:
-            report = Harvest(sources, Path(data_dir), on_progress, stop).run()
+            report = Harvest(sources, Path(data_dir), on_progress, stop, discover=True if discover else None).run()
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]: what was fetched is kept; run again to continue")
         raise SystemExit(130) from None
@@ -89,3 +105,9 @@ def command(sources_file: str, data_dir: str, only: tuple[str, ...], no_progress
             signal.signal(signal.SIGTERM, previous[0])
             signal.signal(signal.SIGINT, previous[1])
     console.print(summary_table(report))
+    discovered = discovery_table(report)
+    if discovered is not None:
+        console.print(discovered)
+    for walk in report.discoveries.values():
+        if walk.status == "budget":
+            console.print(f"[yellow]{walk.message}[/]", highlight=False)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import sys
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from xxgk.console import table_console
-from warehouse.export import export_docx, export_html
+from xxgk.console import number, percent, table_console
+from warehouse.export import export_csv, export_docx, export_html
+from warehouse.metrics import VALUE_LABELS
 from warehouse.publish import open_published
-from warehouse.summary import label, summary
+from warehouse.summary import county_agencies, label, summary
 
 # What the table shows when there are several rows; --json/--csv/--parquet have every column.
 SHORT = {"name": "地区", "year": "年度", "format": "版本", "agencies_reporting": "报告机关", "agencies_flagged": "待审核",
@@ -24,18 +24,10 @@ BRIEF = ["name", "year", "format", "agencies_reporting", "agencies_flagged", "ag
          "correction_rate", "figures_corrected"]
 
 
-def _fmt(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else f"{v:.2f}"
-    return str(v)
-
-
 def _rate(col: str, v) -> str:
-    if col.endswith("_rate") and isinstance(v, float) and not math.isnan(v):
-        return f"{v:.1%}"
-    return _fmt(v)
+    if col in VALUE_LABELS and number(v):  # 是/否, 各机关合计, ... (numpy's booleans hash as Python's)
+        return VALUE_LABELS[col].get(v, number(v))
+    return percent(v) if col.endswith("_rate") else number(v)
 
 
 @click.command("summary")
@@ -50,7 +42,7 @@ def _rate(col: str, v) -> str:
 @click.option("--parquet", "parquet", type=click.Path(dir_okay=False), help="Write every column to this Parquet file.")
 @click.option("--tables", "tables", type=click.Path(dir_okay=False),
               help="With --county and --year: write the county's tables 二/三/四 in the national layout "
-                   "to this .html or .docx file.")
+                   "to this .html or .docx file (.csv: one figure a line, for Excel).")
 def command(data_dir, county, city, province, counties, year, as_json, as_csv, parquet, tables) -> None:
     """Per county and year: applications by applicant type, outcomes and the disclosure rate, carried
     forward, review and litigation with the correction rate, agencies reporting / flagged / missing,
@@ -64,13 +56,17 @@ def command(data_dir, county, city, province, counties, year, as_json, as_csv, p
             export_docx_path = export_docx(_db(data_dir), county, year, tables)
             click.echo(f"wrote {export_docx_path}")
         else:
-            with open(tables, "w", encoding="utf-8") as fh:
-                fh.write(export_html(_db(data_dir), county, year))
+            export = export_csv if tables.endswith(".csv") else export_html
+            with open(tables, "w", encoding="utf-8", newline="") as fh:
+                fh.write(export(_db(data_dir), county, year))
             click.echo(f"wrote {tables}")
         return
     con = _open(data_dir)
+    agencies = None
     try:
         df = summary(con, county=county, city=city, province=province, year=year, counties=counties)
+        if county and len(df) == 1 and not (parquet or as_json or as_csv):
+            agencies = county_agencies(con, df.iloc[0]["county"], int(df.iloc[0]["year"]))
     finally:
         con.close()
     if parquet:
@@ -89,6 +85,8 @@ def command(data_dir, county, city, province, counties, year, as_json, as_csv, p
         return
     if len(df) == 1:
         _print_one(console, df.iloc[0])
+        if agencies is not None:
+            _print_agencies(console, agencies, int(df.iloc[0]["year"]))
     else:
         table = Table(title="政府信息公开年度报告 汇总")
         cols = [c for c in BRIEF if c in df.columns]
@@ -114,6 +112,24 @@ def _print_one(console: Console, row) -> None:
             continue
         table.add_row(label(col), _rate(col, row[col]), _rate(col, row.get(f"prev_{col}")),
                       _rate(col, row.get(f"change_{col}")) if not col.endswith("_rate") else "")
+    console.print(table)
+
+
+REPORT_LABELS = {"ok": "已报送", "flagged": "待审核", "confirmed": "已确认", "failed": "无法读取", "missing": "未报送"}
+
+
+def _print_agencies(console: Console, agencies, year: int) -> None:
+    """Every agency found in the county: its report of the year and its 年报 column on the portal."""
+    table = Table(title=f"本县机关（共 {len(agencies)} 个：有报告或门户网站上找到其年报栏目）")
+    table.add_column("机关")
+    table.add_column(f"{year}年报告")
+    table.add_column("年报栏目", overflow="fold")
+    for _, row in agencies.iterrows():
+        column = row["columns"] if isinstance(row["columns"], str) else ""
+        if column and row["column_status"] == "gone":
+            column += "（栏目已消失）"
+        table.add_row(row["agency"] if isinstance(row["agency"], str) else "（机关不明，待审核）",
+                      REPORT_LABELS.get(row["report"], row["report"]) if isinstance(row["report"], str) else "—", column)
     console.print(table)
 
 

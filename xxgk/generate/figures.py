@@ -83,7 +83,10 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
     for key in keys_for(template):
         if not key.startswith("t2."):
             continue
-        if key in AMOUNT_KEYS:
+        if key == "t2.procurement.amount":  # a plausible amount per project (see unit_unknown_bounds)
+            projects = figures["t2.procurement.projects"]
+            figures[key] = round(projects * rng.uniform(0.2, 300), 2) if projects else 0.0
+        elif key in AMOUNT_KEYS:
             figures[key] = 0.0 if rng.random() < zero_rate else round(rng.uniform(0.01, 500), 2)
         elif key.endswith(".change"):
             figures[key] = 0 if rng.random() < zero_rate else rng.choice([-1, 1]) * rng.randint(1, 5)
@@ -134,6 +137,18 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
             figures[f"t4.{group}.{c}"] = count(4)
         figures[f"t4.{group}.total"] = sum(figures[f"t4.{group}.{c}"] for c in parts)
     return figures
+
+
+def merged_other_expected(figures: Figures) -> Figures:
+    """What a 2021 report whose three （六） sub-rows print one merged row of numbers says: the
+    group's total under t3.other.<column>, the sub-rows null, or 0 where the merged cell is 0."""
+    out = dict(figures)
+    for c in t3_columns():
+        total = sum(figures.get(f"t3.{k}.{c}") or 0 for k in _OTHER_SUBS)
+        out[f"t3.other.{c}"] = total
+        for k in _OTHER_SUBS:
+            out[f"t3.{k}.{c}"] = 0 if total == 0 else None
+    return out
 
 
 def rule_violations(figures: Figures, template: str) -> dict[int, list[list[str]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from xxgk.generate.model import Grid, Para, ReportSpec, build_report, merged_quirks, style_from
+from xxgk.generate.model import FIXED, Grid, Para, ReportSpec, build_report, merged_quirks, style_from
 
 HTML_QUIRKS = {"flattened", "encoding", "declared_charset", "word_markup", "site_chrome"}
 _UNSET = object()
@@ -34,7 +34,10 @@ def render_html(spec: ReportSpec, **quirks: Any) -> bytes:
     out: list[str] = ["<!DOCTYPE html>", "<html>", "<head>"]
     if declared:
         out.append(f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">')
-    out.append(f"<title>{escape(report.title)}</title>")
+    title = report.title
+    if style.no_body_title:  # the portal's title: the report's, then the column and the site
+        title += FIXED["portal_suffix"].format(issuer=FIXED["cited_issuer"])
+    out.append(f"<title>{escape(title)}</title>")
     out.append("</head>")
     out.append("<body>")
     if q.get("site_chrome"):

@@ -18,6 +18,12 @@ from xxgk.generate.spec import ReportSpec
 FIXED = {
     "title": "{agency}{year}年政府信息公开工作年度报告",
     "title_year_first": "{year}年{agency}政府信息公开工作年度报告",
+    "title_no_work": "{agency}{year}年政府信息公开年度报告",
+    "title_no_annual": "{agency}{year}年政府信息公开工作报告",
+    # The notice a report cites in its first sentence: its issuer is not the report's agency.
+    "cited_notice": "根据《{issuer}关于编制公布{year}年政府信息公开工作年度报告有关事项的通知》要求，现编制本报告。",
+    "cited_issuer": "平潭综合实验区管委会办公室",
+    "portal_suffix": "_政府信息公开年报_{issuer}",
     "part1": "一、总体情况",
     "part2": "二、主动公开政府信息情况",
     "part3": "三、收到和处理政府信息公开申请情况",
@@ -137,10 +143,20 @@ class Style:
     broken_labels: bool = False  # line breaks inside labels, '总 计'
     lost_labels: bool = False  # row labels from （一）予以公开 to the end of （三）不予公开 are empty
     amounts_in_yuan: bool = False  # the fee amount printed as '251000元'
+    # The amounts (采购总金额, 收费金额) printed in 元 as bare numbers, the unit said by the row label
+    # ('政府集中采购（元）'), by the column header ('采购总金额（单位：元）'), or nowhere at all.
+    unit_in_label: bool = False
+    unit_in_header: bool = False
+    unitless_yuan: bool = False
+    signed_words: bool = False  # 本年增/减 printed as '减3', '增加2', '+1', '减少4'
+    merged_other_values: bool = False  # the number cells of the three 2021 （六） sub-rows merged into one
+    cites_notice: bool = False  # the first sentence cites a notice whose title names another agency and the year
+    no_body_title: bool = False  # the body prints no title (the page's <title> carries it)
 
 
 def title_of(spec: ReportSpec) -> str:
-    form = FIXED["title"] if spec.title_style == "agency_first" else FIXED["title_year_first"]
+    form = {"agency_first": FIXED["title"], "year_first": FIXED["title_year_first"],
+            "no_work": FIXED["title_no_work"], "no_annual": FIXED["title_no_annual"]}[spec.title_style]
     return form.format(agency=spec.agency, year=spec.year)
 
 
@@ -149,7 +165,12 @@ def format_value(key: str, value: Any, style: Style) -> str:
         return ""
     if value == 0 and style.blank_zeros:
         return ""
-    if key in AMOUNT_KEYS:
+    if key in AMOUNT_KEYS and _yuan_bare(style, key):
+        text = str(round(value * 10000))
+    elif key.endswith(".change") and style.signed_words and value:
+        word = _SIGNED_WORDS[(abs(int(value)) + (value < 0)) % 2]
+        text = (word[1] if value < 0 else word[0]) + str(abs(int(value)))
+    elif key in AMOUNT_KEYS:
         if style.amounts_in_yuan and key == "t2.fees.amount":
             text = f"{round(value * 10000)}元"
         else:
@@ -157,6 +178,28 @@ def format_value(key: str, value: Any, style: Style) -> str:
     else:
         text = str(int(value))
     return text.translate(_FULLWIDTH) if style.fullwidth_digits else text
+
+
+_SIGNED_WORDS = (("增", "减"), ("增加", "减少"))
+_UNIT_NOTE = "（单位：元）"
+
+
+def _yuan_bare(style: Style, key: str) -> bool:
+    """Whether the amount `key` prints in 元 as a bare number. Without a unit anywhere only where the
+    format prints none either (2019 采购总金额): the 2021 header says 万元 itself."""
+    return style.unit_in_label or style.unit_in_header or (style.unitless_yuan and key == "t2.procurement.amount")
+
+
+def _amount_label(label: str, style: Style, where: str) -> str:
+    """A row label or column header of an amount, with the unit the style prints there."""
+    if not (style.unit_in_label or style.unit_in_header):
+        return label
+    base = label.replace("（单位：万元）", "")
+    if where == "header" and style.unit_in_header:
+        return base + _UNIT_NOTE
+    if where == "row" and style.unit_in_label:
+        return base + "（元）"
+    return base
 
 
 def _break(label: str, style: Style) -> str:
@@ -174,7 +217,9 @@ def _break(label: str, style: Style) -> str:
 def build_report(spec: ReportSpec, style: Style = Style()) -> Report:
     rng = random.Random(f"prose:{spec.seed}:{spec.agency}:{spec.year}")
     fmt = dict(agency=spec.agency, year=spec.year)
-    blocks: list[Block] = [Para(title_of(spec), "title")]
+    blocks: list[Block] = [] if style.no_body_title else [Para(title_of(spec), "title")]
+    if style.cites_notice:
+        blocks.append(Para(FIXED["cited_notice"].format(issuer=FIXED["cited_issuer"], year=spec.year)))
     blocks.append(Para(FIXED["part1"], "heading"))
     blocks.append(Para(rng.choice(_PROSE_1).format(**fmt)))
     blocks.extend(Para(p) for p in _PROSE_1B[: rng.randint(1, 3)])
@@ -194,7 +239,7 @@ def build_report(spec: ReportSpec, style: Style = Style()) -> Report:
 
 
 def t2_grid(spec: ReportSpec, style: Style) -> Grid:
-    sections = t2_sections(spec.template)
+    sections = t2_sections(spec.t2_template or spec.template)
     width = 1 + max(len(s["columns"]) for s in sections)
     n_rows = sum(2 + len(s["rows"]) for s in sections)
     g = Grid("t2", n_rows, width)
@@ -204,12 +249,16 @@ def t2_grid(spec: ReportSpec, style: Style) -> Grid:
         r += 1
         g.add(FIXED["t2_content"], r, 0, kind="header")
         cols = s["columns"]
+        amount_row = any(f"t2.{row['key']}.{col['key']}" in AMOUNT_KEYS for row in s["rows"] for col in cols)
         for i, col in enumerate(cols):
             span = width - 1 - i if i == len(cols) - 1 else 1
-            g.add(_break(col["label"], style), r, 1 + i, colspan=span, kind="header")
+            label = col["label"]
+            if any(f"t2.{row['key']}.{col['key']}" in AMOUNT_KEYS for row in s["rows"]):
+                label = _amount_label(label, style, "header")
+            g.add(_break(label, style), r, 1 + i, colspan=span, kind="header")
         r += 1
         for row in s["rows"]:
-            g.add(row["label"], r, 0)
+            g.add(_amount_label(row["label"], style, "row") if amount_row else row["label"], r, 0)
             for i, col in enumerate(cols):
                 key = f"t2.{row['key']}.{col['key']}"
                 value = spec.figures.get(key)
@@ -264,6 +313,14 @@ def t3_grid(spec: ReportSpec, style: Style) -> Grid:
                 g.add(label, r, 2, kind="label", key=key)
             else:
                 g.add(label, r, 1, colspan=2, kind="label", key=key)
+        others = [x["key"] for x in rows if x.get("group") == "other"]
+        if style.merged_other_values and key in others:
+            if key == others[0]:  # one row of numbers, the group's, across the three sub-rows
+                for j, col in enumerate(cols):
+                    fkey = f"t3.other.{col['key']}"
+                    value = sum(spec.figures.get(f"t3.{k}.{col['key']}") or 0 for k in others)
+                    g.add(format_value(fkey, value, style), r, L + j, rowspan=len(others), kind="value", key=fkey, value=value)
+            continue
         for j, col in enumerate(cols):
             fkey = f"t3.{key}.{col['key']}"
             value = spec.figures.get(fkey)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from xxgk.portal.county import AgencyPlan, CountySite, county_plan, county_site, serve_county, serve_site
 from xxgk.portal.demo import Attachment, Report, build_site, demo_reports, demo_site, placeholder
 from xxgk.portal.server import (
     Fault, Portal, PortalDocument, RequestRecord, ServedPortal, closed_port_url, serve_portal,
@@ -21,6 +22,7 @@ def serve_demo(reports: int = 12, faults: bool = False, foreign_url: str | None 
 
 
 __all__ = [
+    "AgencyPlan", "CountySite", "county_plan", "county_site", "serve_county", "serve_site",
     "Attachment", "Fault", "Portal", "PortalDocument", "Report", "RequestRecord", "ServedPortal",
     "build_site", "closed_port_url", "demo_reports", "demo_site", "placeholder", "serve_demo", "serve_portal",
 ]

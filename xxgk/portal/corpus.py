@@ -1,5 +1,7 @@
-"""The generated demo corpus (xxgk.generate.corpus) served as county portals, one per county, and
-the source registry that points the harvester at them.
+"""The generated demo corpus (xxgk.generate.corpus) served as county portals, one per county, each
+laid out like a real one (xxgk/portal/county.py: the county's column, 部门信息公开 and 乡镇信息公开 with a
+column per agency), and the source registry that points the harvester at them: one entry per county,
+discovering its columns from the portal's root.
 
 An HTML document becomes the report page itself; any other format becomes an entry page that
 links it as an attachment, as real portals do. Everything served is invented and says so.
@@ -15,8 +17,9 @@ import yaml
 
 from extract.decoding import decode_text
 from xxgk.generate.corpus import COUNTIES, NOTE
-from xxgk.portal.demo import CONTENT_TYPES, Attachment, Report, build_site
-from xxgk.portal.server import ServedPortal, serve_portal
+from xxgk.portal.county import ATTRIBUTIONS, STYLES, AgencyPlan, serve_county
+from xxgk.portal.demo import CONTENT_TYPES, Attachment, Report
+from xxgk.portal.server import ServedPortal
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
 
@@ -41,11 +44,32 @@ def corpus_reports(corpus_dir: str | Path, entries: list[dict]) -> dict[str, lis
     return by_county
 
 
+def county_plans(code: str, reports: list[Report], agencies: dict[str, str]) -> list[AgencyPlan]:
+    """The county's agencies (report title → agency) as portal plans: government, departments, townships,
+    each department or township with its own listing style and way of naming itself."""
+    county = COUNTIES[code]
+    by_agency: dict[str, list[Report]] = {}
+    for report in reports:
+        by_agency.setdefault(agencies[report.title], []).append(report)
+    plans = []
+    for i, (name, items) in enumerate(by_agency.items()):
+        if name == county["government"]:
+            kind = "government"
+        elif any(name.endswith(t) for t in county["townships"]):
+            kind = "township"
+        else:
+            kind = "department"
+        plans.append(AgencyPlan(name, kind, f"a{i:02d}", items, STYLES[i % len(STYLES)], ATTRIBUTIONS[i % len(ATTRIBUTIONS)]))
+    return sorted(plans, key=lambda p: p.kind != "government")
+
+
 def serve_corpus(corpus_dir: str | Path, entries: list[dict], host: str = "127.0.0.1") -> dict[str, ServedPortal]:
-    """Start one portal per county of the corpus; region code → served portal."""
+    """Start one county portal per county of the corpus; region code → served portal."""
     served = {}
+    agencies = {f"{e['agency']}{e['year']}年政府信息公开工作年度报告": e["agency"] for e in entries}
     for code, reports in corpus_reports(corpus_dir, entries).items():
-        served[code] = serve_portal(lambda base, reports=reports: build_site(base, reports, page_size=8), host=host)
+        served[code], _site = serve_county(county_plans(code, reports, agencies), county=COUNTIES[code]["short"],
+                                           host=host, slow_delay=0)
     return served
 
 
@@ -58,7 +82,7 @@ def write_registry(served: dict[str, ServedPortal], path: str | Path) -> Path:
             "id": f"demo-{code}",
             "region_code": code,
             "name": f"{COUNTIES[code]['name']}（演示数据：{NOTE}）",
-            "start_urls": [f"{portal.base_url}{d}index.html" for d in ("/xxgk/xxgknb/", "/ndbg/", "/xxgk/zfxxgknb/")],
+            "discover_from": [f"{portal.base_url}/index.html"],
             "allowed_hosts": [host],
             "allow_private_addresses": True,
             "politeness": {"rate_per_host": 0, "concurrency_per_host": 4, "backoff_base_s": 0.1},

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from extract.harvest.store import sha256_hex
 
@@ -59,6 +59,12 @@ class RequestRecord:
     if_modified_since: str | None
     user_agent: str | None
     at: float
+
+
+def canonical_path(path: str) -> str:
+    """A path with its query parameters sorted (how data-proxy answers are filed: any order finds them)."""
+    base, _, query = path.partition("?")
+    return base + "?" + urlencode(sorted(parse_qsl(query, keep_blank_values=True))) if query else base
 
 
 DocumentsArg = Iterable[PortalDocument | tuple] | Callable[[str], Iterable[PortalDocument | tuple]]
@@ -130,6 +136,11 @@ class Portal:
                 document.last_modified = old.last_modified + 1  # a change always moves Last-Modified on
             self.documents[document.path] = document
 
+    def remove(self, path: str) -> None:
+        """Stop serving `path` (404 from now on)."""
+        with self._lock:
+            self.documents.pop(path, None)
+
     def set_body(self, path: str, body: bytes) -> None:
         old = self.documents[path]
         self.put(PortalDocument(path, body, old.content_type, old.headers, old.last_modified))
@@ -179,7 +190,8 @@ class Portal:
             key = raw_path if raw_path in self.faults else path
             fault = self.faults.get(key)
             hit = self.hits[key] = self.hits.get(key, 0) + 1
-            document = self.documents.get(raw_path) or self.documents.get(path)
+            document = self.documents.get(raw_path) or self.documents.get(canonical_path(raw_path)) \
+                or self.documents.get(path)
         try:
             self._respond(h, document, fault, hit)
         except (BrokenPipeError, ConnectionResetError):
