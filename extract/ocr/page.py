@@ -230,8 +230,9 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
     for (r, c, rs, cs, cb), parts in zip(cells, texts):
         text = "\n".join(p.text for p in parts)
         cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
-        if len(parts) == 1 and parts[0].confidence < DOUBT and not parts[0].candidates and not _has_cjk(text):
-            # Marks that read as nothing (a seal's edge, a smudge): a blank in doubt, never a label.
+        if len(parts) == 1 and not parts[0].candidates and not _has_cjk(text):
+            # Marks that read as no number and no word (a seal's edge, a smudge: every label of
+            # the format has Chinese in it): a blank in doubt, never a label.
             cell.text, parts = "", []
         if parts:
             cell.ocr = parts[0] if len(parts) == 1 else Reading(text, min(p.confidence for p in parts))
