@@ -88,6 +88,10 @@ def test_nothing_off_host_or_forbidden_is_requested(county, neighbour):
     skips = query(county["data"], "SELECT url, reason FROM harvest_skips")
     assert any(neighbour.base_url in s["url"] and "allowed_hosts" in s["reason"] for s in skips)
     assert any("/xxgk/test/" in s["url"] and "robots.txt" in s["reason"] for s in skips)
+    # every page of the walk asked once: the 公开目录 pages that link each other are no loop for it
+    walk_requests = [p for p in asked if p in county["site"].walk_pages]
+    assert sorted(walk_requests) == sorted(set(walk_requests)) and "/xxgk/gkml/more.html" in walk_requests
+    assert "/xxgk/xzxxgk/index.html" in walk_requests  # the slow page was waited for
     # noise: 通知公告 and 政策解读 were looked at and are no columns
     assert {"/xxgk/tzgg/index.html", "/xxgk/zcjd/index.html"} <= set(asked)
     assert not [u for u in columns(county["data"]) if "/tzgg/" in u or "/zcjd/" in u]
@@ -130,14 +134,19 @@ def test_a_weekly_discovery_finds_the_column_that_moved(neighbour, tmp_path):
         served.stop()
 
 
-def test_the_budget_stops_a_runaway_walk_with_a_clear_message(county, tmp_path):
-    source = source_of(county_source(county["served"].base_url, discovery={"max_pages": 12}))
-    report = harvest([source], tmp_path, discover=True)
+def test_the_budget_stops_a_runaway_walk_with_a_clear_message(tmp_path):
+    served, _site = serve_county(county_plan(departments=2, townships=1), slow_delay=0, trap=500)  # 500 "agencies" more
+    try:
+        source = source_of(county_source(served.base_url))  # the default budget: 400 pages
+        report = harvest([source], tmp_path)
+    finally:
+        served.stop()
     walk = report.discoveries["xiaxian"]
-    assert walk.status == "budget" and walk.pages == 12
-    assert "page budget (12 pages)" in walk.message and "discovery.max_pages" in walk.message
+    assert walk.status == "budget" and walk.pages == 400
+    assert "page budget (400 pages)" in walk.message and "discovery.max_pages" in walk.message
     rows = query(tmp_path, "SELECT status, message FROM harvest_discoveries")
     assert rows[0]["status"] == "budget" and "page budget" in rows[0]["message"]
+    assert len(served.portal.requests) < 450  # the walk stopped there; the columns it found were still read
 
 
 def test_cli_discovers_on_demand_and_lists_columns(county, tmp_path):
@@ -208,6 +217,9 @@ def test_json_endpoint_named_in_the_page_and_its_pages():
         ("http://x.gov.cn/sj/2024/a.html", "entry"), ("http://x.gov.cn/api/columns/sj/articles?page=2", "listing"),
         ("http://x.gov.cn/api/columns/sj/articles?page=3", "listing")]
     assert read.links[0].published_on.isoformat() == "2024-01-20"
+    in_script = ('<html><head><link rel="manifest" href="/site/manifest.json"></head><body>'
+                 '<script>$.getJSON("/xxgk/nb/list.json?page=1", render);</script></body></html>')
+    assert [l.url for l in read_listing(in_script, "http://x.gov.cn/nb/", Rules()).links] == ["http://x.gov.cn/xxgk/nb/list.json?page=1"]
 
 
 # ---------------------------------------------------------------- the column's agency in the warehouse

@@ -350,3 +350,55 @@ def test_a_redirect_is_resolved_checked_and_pinned_like_the_first_request(portal
     assert asked == ["portal.example.gov.cn", "inside.example.gov.cn"]
     assert [(r.host, r.path) for r in portal.portal.requests if r.path != "/robots.txt"] == [
         (f"portal.example.gov.cn:{port}", "/away"), (f"inside.example.gov.cn:{port}", "/ok.html")]
+
+
+def _authority_and_server_cert(tmp_path, name: str):
+    """A throw-away certificate authority and a certificate for `name` signed by it (PEM files)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "xxgk test authority")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False).sign(ca_key, hashes.SHA256()))
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    return tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+
+
+def test_over_tls_the_pinned_connection_checks_the_certificate_of_the_host_name(tmp_path):
+    import ssl
+
+    from xxgk.portal import Portal
+
+    ca, cert, key = _authority_and_server_cert(tmp_path, "portal.example.gov.cn")
+    portal = Portal([PortalDocument("/ok.html", page(REPORT, "utf-8"), "text/html; charset=utf-8")])
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    portal._server.socket = server_context.wrap_socket(portal._server.socket, server_side=True)
+    portal.start()
+    port = int(portal.base_url.rsplit(":", 1)[1])
+    hosts = [f"portal.example.gov.cn:{port}", f"other.example.gov.cn:{port}"]
+    source = make_source(portal.base_url, [f"https://portal.example.gov.cn:{port}/"], allowed_hosts=hosts)
+    fetcher = Fetcher(resolver=lambda host, _port: ["127.0.0.1"], verify=ssl.create_default_context(cafile=str(ca)))
+    try:
+        good = fetcher.fetch(f"https://portal.example.gov.cn:{port}/ok.html", source)
+        other = fetcher.fetch(f"https://other.example.gov.cn:{port}/ok.html", source)  # same address, not its certificate
+    finally:
+        fetcher.close()
+        portal.stop()
+    assert good.ok and REPORT.encode() in good.body, good.error
+    assert not other.ok and "certificate" in (other.error or "").lower(), other.error
+    assert {r.host for r in portal.requests if r.path == "/ok.html"} == {f"portal.example.gov.cn:{port}"}

@@ -138,6 +138,19 @@ def test_the_fragment_keys_every_figure_and_marks_cells(template):
                                                    "四、政府信息公开行政复议、行政诉讼情况"]
 
 
+def test_a_2021_report_with_the_2019_table_two_keeps_its_columns():
+    from xxgk.generate.spec import make_spec
+
+    values = make_spec(4, "2021", t2_template="2019").figures
+    tree = lxml_html.fragment_fromstring(national_tables_html(values, "2021"))
+    keyed = {td.get("data-key") for td in tree.iter("td") if td.get("data-key")}
+    t2_printed = {k for k, v in values.items() if k.startswith("t2.") and v is not None}
+    assert t2_printed <= keyed and "t2.rules.new_made" in keyed and "t2.rules.issued" not in keyed
+    assert "t3.other.no_correction.total" in keyed  # table 三 stays the 2021 one
+    plain = lxml_html.fragment_fromstring(national_tables_html(make_spec(4, "2021").figures, "2021"))
+    assert "t2.rules.issued" in {td.get("data-key") for td in plain.iter("td")}
+
+
 def test_the_fragment_escapes_keys_values_and_marks():
     hostile = '"><script>alert(1)</script>'
     fragment = national_tables_html({"t3.new.total": hostile, hostile: 5}, "2021", {"t3.new.total": hostile})

@@ -29,7 +29,7 @@ def spec_2019(seed: int, **kw):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("fmt", ("html", "docx", "pdf", "txt"))
+@pytest.mark.parametrize("fmt", ("html", "docx", "pdf", "txt", "xlsx"))
 @pytest.mark.parametrize("where", ("unit_in_label", "unit_in_header"))
 def test_amounts_in_yuan_by_label_or_header_are_converted(where, fmt, seed):
     for template in ("2019", "2021"):

@@ -3,6 +3,7 @@ flattened by a site's editor) have in common: the label cells of a row, then its
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -98,6 +99,16 @@ def _table_rows(table: Table) -> list[Row]:
         if labels or slots:
             out.append(Row(labels, slots, table, r))
     return out
+
+
+_RUN_TOGETHER = re.compile(r"^(?P<label>.*[^\d\s.,，、)）(（])(?P<digits>\d{2,})$")
+
+
+def run_together(label: str) -> tuple[str, str] | None:
+    """A label with the row's numbers glued to it ("行政规范性文件6233440", an archive's text of a
+    page): the label and the digits, which are never split by guess (6|2|3|3440? 62|33|440?)."""
+    match = _RUN_TOGETHER.match(label)
+    return (match["label"], match["digits"]) if match else None
 
 
 def matches(label: str, fragments: list[str]) -> bool:

@@ -7,7 +7,7 @@ import re
 from transform import template as tpl
 from transform.placing import header_columns, read_positions, reconcile
 from transform.result import TableReader
-from transform.rows import Row
+from transform.rows import Row, run_together
 
 _ITEM_NUMBER = re.compile(r"^[(（]?[一二三四五六七八九\d]+[)）、.]?")
 _HEADER_WINDOW = 4  # rows above a data row that may hold its column header
@@ -34,7 +34,17 @@ class T2Reader(TableReader):
                     self.result.values.setdefault(k, None)
                 found = self._find_row(aliases.get(spec["key"], [spec["label"]]))
                 if found is None:
-                    missing.extend(keys)
+                    names = aliases.get(spec["key"], [spec["label"]])
+                    if glued := self._glued_row(names):
+                        self.issue("extractor.cells_ambiguous", f"table 二, row {glued!r}: the numbers run together with the "
+                                   "label; the digits are not split by guess", keys)
+                    elif bare := self._label_only(names):
+                        # printed, but not beside its numbers (blank cells dropped, or the numbers on
+                        # another line): not a row left out
+                        self.issue("extractor.cells_ambiguous", f"table 二, row {bare!r}: its label prints no numbers "
+                                   "beside it; not placed", keys)
+                    else:
+                        missing.extend(keys)
                     continue
                 index, row, row_unit = found
                 placed = None
@@ -64,6 +74,25 @@ class T2Reader(TableReader):
             label = _ITEM_NUMBER.sub("", last)
             if label in aliases or last in aliases:
                 return index, row, unit
+        return None
+
+    def _label_only(self, aliases: list[str]) -> str | None:
+        """The row's label printed on a line of its own, without numbers, if it is."""
+        for row in self.rows:
+            # a label line of its own, or one of the labels before another row's numbers
+            for label in map(tpl.normalize, row.labels[:-1] if row.slots else row.labels):
+                last, _ = tpl.split_unit(label)
+                if _ITEM_NUMBER.sub("", last) in aliases or last in aliases:
+                    return label
+        return None
+
+    def _glued_row(self, aliases: list[str]) -> str | None:
+        """A row printed with its numbers run into its label, if any (its label as printed)."""
+        for row in self.rows:
+            for label in map(tpl.normalize, row.labels):
+                glued = run_together(label)
+                if glued and _ITEM_NUMBER.sub("", tpl.split_unit(glued[0])[0]) in aliases:
+                    return label
         return None
 
     def _column_units(self, index: int, row: Row, columns: list[dict]) -> list[str | None]:

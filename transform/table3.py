@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from transform import template as tpl
 from transform.placing import all_zero, header_columns, read_positions, reconcile
 from transform.result import TableReader
-from transform.rows import Row, matches
+from transform.rows import Row, matches, run_together
 
 N_T3 = 7  # applicant columns of table 三, 总计 included
 
@@ -29,6 +29,10 @@ class _T3Line:
 
 
 class T3Reader(TableReader):
+    def __init__(self, result, rows: list[Row]):
+        super().__init__(result, rows)
+        self.glued: set[str] = set()
+
     def read(self) -> None:
         template = self.result.template
         lines = self._text_merges(_split_streams(self._label_lines()))
@@ -48,7 +52,7 @@ class T3Reader(TableReader):
                 self._put_row(key, line, columns)
         self._repeated_merges()
         placed_keys = {k for key, line in placements for k in [key] + line.merged}
-        missing = [k for k in order if k not in placed_keys]
+        missing = [k for k in order if k not in placed_keys and k not in self.glued]
         if missing:
             self.not_printed("table 三", [f"t3.{k}.{c}" for k in missing for c in tpl.t3_columns()])
 
@@ -61,6 +65,7 @@ class T3Reader(TableReader):
         lines = []
         before = ""  # the label of a row without values just above: the first line of a wrapped label
         consumed: set[int] = set()  # label lines read as the end of the label above them
+        glued_keys = self.glued  # rows whose numbers run into their label: never split
         for index, row in enumerate(self.rows):
             label = row.label
             for part in row.labels:
@@ -86,6 +91,14 @@ class T3Reader(TableReader):
                     if key and key != owner.key and group_of.get(key) and group_of.get(key) == group_of.get(owner.key) \
                             and key not in owner.quiet:
                         owner.quiet.append(key)
+            if not row.slots:
+                for part in map(tpl.normalize, row.labels):
+                    glued = run_together(part)
+                    key = self._identify(glued[0], group, rows, groups)[0] if glued else None
+                    if key and key not in glued_keys:
+                        self.issue("extractor.cells_ambiguous", f"table 三, row {part!r}: the numbers run together with "
+                                   "the label; the digits are not split by guess", [f"t3.{key}.{c}" for c in tpl.t3_columns()])
+                        glued_keys.add(key)
             if not row.slots:
                 before = "" if index in consumed else label
                 continue

@@ -6,13 +6,16 @@ Everything that knows what the national format prints reads it from here.
 from __future__ import annotations
 
 import csv
+import os
 import unicodedata
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-import yaml
+import hashlib
+import json
+from pathlib import Path
 
 TEMPLATES = ("2019", "2021")
 
@@ -39,9 +42,32 @@ def metrics() -> tuple[Metric, ...]:
 @cache
 def layout() -> dict:
     text = resources.files("transform").joinpath("template.yaml").read_text(encoding="utf-8")
-    # libyaml's loader where PyYAML has it: the pure-Python one takes a tenth of a second here,
-    # which is most of a one-document run.
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return _parsed_yaml(text)
+
+
+def _parsed_yaml(text: str) -> dict:
+    """template.yaml parsed, through a JSON copy kept beside the bytecode: importing PyYAML and
+    parsing take a tenth of a second, most of a one-document run. The copy is named by the text's
+    hash, so an edited template is parsed afresh."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    cached = Path(__file__).resolve().parent / "__pycache__" / f"template-{digest}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if json.loads(json.dumps(data, ensure_ascii=False)) != data:
+        return data  # not representable as JSON as it is (say, a number as a key): no copy
+    try:
+        cached.parent.mkdir(exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(cached)  # atomic: a concurrent reader sees the whole file or none
+    except OSError:
+        pass  # a read-only install parses every time
+    return data
 
 
 @cache

@@ -20,7 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Mapping
 
-from transform.template import TEMPLATES, unit_of
+from transform.template import TEMPLATES, keys_for, unit_of
 from xxgk.console import is_missing
 from xxgk.generate.model import FIXED, Cell, Grid, Style, t2_grid, t3_grid, t4_grid
 from xxgk.generate.spec import ReportSpec
@@ -51,7 +51,8 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
     # The grids take which rows are printed from the figures (None: not printed); the text of each
     # figure cell is ours (format_figure), whatever the value's type.
     printed = {k: None if v is None else 0 for k, v in values.items()}
-    spec = ReportSpec(agency="", year=2020 if template == "2019" else 2021, template=template, figures=printed)
+    spec = ReportSpec(agency="", year=2020 if template == "2019" else 2021, template=template, figures=printed,
+                      t2_template=t2_version(values, template))
     grids = [t2_grid(spec, Style()), t3_grid(spec, Style()), t4_grid(spec, Style())]
     for grid in grids:
         for cell in grid.cells:
@@ -59,6 +60,15 @@ def national_grids(values: Mapping[str, Any], template: str) -> list[Grid]:
                 cell.value = values.get(cell.key)
                 cell.text = format_figure(cell.key, cell.value)
     return grids
+
+
+def t2_version(values: Mapping[str, Any], template: str) -> str | None:
+    """The other version where table 二 prints its columns (a 2021 report keeping the 2019 table 二:
+    its figures are under the 2019 keys and the 2021 ones are null), else None."""
+    other = "2019" if template == "2021" else "2021"
+    own, theirs = set(keys_for(template)), set(keys_for(other))
+    printed = {k for k, v in values.items() if v is not None and k.startswith("t2.")}
+    return other if printed & (theirs - own) and not printed & (own - theirs) else None
 
 
 def format_figure(key: str, value: Any) -> str:
@@ -221,30 +231,26 @@ def add_national_tables(document, values: Mapping[str, Any], template: str) -> N
 def add_grid(document, grid: Grid) -> Any:
     """A grid as a Word table: merged cells as Word merges them (gridSpan across, vMerge down),
     fixed column widths, rows that never break across pages, header rows repeated on a new page."""
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Cm
 
     table = document.add_table(rows=grid.n_rows, cols=grid.n_cols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    table.autofit = False  # w:tblLayout fixed: the widths below hold whatever the text
     widths = [Cm(w) for w in column_widths_cm(grid)]
     for i, w in enumerate(widths):
         table.columns[i].width = w
         for cell in table.columns[i].cells:
             cell.width = w
-    tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     for r, row in enumerate(table.rows):
         tall = grid.name in FIGURE_ROW_CM and r == grid.n_rows - 1
-        row.height = Cm(FIGURE_ROW_CM[grid.name] if tall else ROW_HEIGHT_CM)  # at least; wrapped labels grow
+        row.height = Cm(FIGURE_ROW_CM[grid.name] if tall else ROW_HEIGHT_CM)
+        row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST  # a wrapped label grows its row
         tr_pr = row._tr.get_or_add_trPr()
-        tr_pr.append(OxmlElement("w:cantSplit"))
+        tr_pr.insert(0, OxmlElement("w:cantSplit"))  # the schema's order: cantSplit, trHeight, tblHeader
         if r < grid.header_rows:
             tr_pr.append(OxmlElement("w:tblHeader"))
     for c in grid.cells:
@@ -269,7 +275,12 @@ def _shade(cell, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shd)
+    tc_pr = cell._tc.get_or_add_tcPr()
+    v_align = tc_pr.find(qn("w:vAlign"))  # the schema puts shd before vAlign
+    if v_align is not None:
+        v_align.addprevious(shd)
+    else:
+        tc_pr.append(shd)
 
 
 def _set_font(element, name: str) -> None:

@@ -19,6 +19,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import ssl
 import threading
 import time
 import urllib.robotparser
@@ -288,23 +289,46 @@ class Fetcher:
     """Thread-safe; one per run. Hosts are keyed by scheme://host:port."""
 
     def __init__(self, stop: threading.Event | None = None, max_connections: int = 32,
-                 resolver: Resolver = system_resolver):
+                 resolver: Resolver = system_resolver, verify: ssl.SSLContext | bool = True):
         self.stop = stop or threading.Event()
         self.resolver = resolver
-        self.client = httpx.Client(
-            follow_redirects=False,
-            trust_env=False,  # never route through a proxy from the environment
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            http2=False,
-        )
+        self.verify = verify  # certificate checking (tests pass a context trusting their own authority)
+        self.max_connections = max_connections
+        self.client = self._new_client()
+        self._tls_clients: dict[str, httpx.Client] = {}  # host name -> its own pool (see `_client`)
         self._lock = threading.Lock()
         self._gates: dict[str, HostGate] = {}
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._addresses: dict[tuple[str, int, bool], tuple[str | None, str | None]] = {}
 
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(
+            follow_redirects=False,
+            trust_env=False,  # never route through a proxy from the environment
+            limits=httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=self.max_connections),
+            http2=False,
+            verify=self.verify,
+        )
+
+    def _client(self, url: str) -> httpx.Client:
+        """Connections are pooled by the pinned address; over TLS a connection belongs to the name its
+        certificate was checked for, so each HTTPS host has its own pool (two names on one address never
+        share a TLS connection)."""
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            return self.client
+        host = (parts.hostname or "").lower()
+        with self._lock:
+            client = self._tls_clients.get(host)
+            if client is None:
+                client = self._tls_clients[host] = self._new_client()
+            return client
+
     def close(self) -> None:
         self.client.close()
+        for client in self._tls_clients.values():
+            client.close()
 
     # -- per-host state
 
@@ -516,7 +540,7 @@ class Fetcher:
             gate.wait_turn()
             started = time.monotonic()
             try:
-                with self.client.stream("GET", pinned_url(url, address), headers=headers, timeout=timeout,
+                with self._client(url).stream("GET", pinned_url(url, address), headers=headers, timeout=timeout,
                                         extensions=extensions) as response:
                     status = response.status_code
                     response_headers = {k.lower(): v for k, v in response.headers.items()}

@@ -70,7 +70,6 @@ class Visit:
     parent: str | None
     path: tuple[str, ...]
     agency: str | None  # the agency of the section this page was reached from
-    basis: str | None
 
 
 @dataclass(slots=True)
@@ -220,7 +219,7 @@ def page_agency(page: Page, visit: Visit) -> tuple[str | None, str | None]:
     name = agency_name(page.heading)
     if name:
         return name, "heading"
-    return visit.agency, visit.basis and "section"
+    return (visit.agency, "section") if visit.agency else (None, None)
 
 
 # ---------------------------------------------------------------- the walk
@@ -232,7 +231,7 @@ def walk(source: Source, fetcher: Fetcher, stop: threading.Event | None = None) 
     stop = stop or fetcher.stop
     limits = source.discovery
     report = WalkReport(source.id)
-    frontier = [Visit(normalize_url(u, u) or u, 0, None, (), None, None) for u in source.discover_from]
+    frontier = [Visit(normalize_url(u, u) or u, 0, None, (), None) for u in source.discover_from]
     seen = {v.url for v in frontier}
     columns: dict[str, Column] = {}
 
@@ -270,8 +269,8 @@ def walk(source: Source, fetcher: Fetcher, stop: threading.Event | None = None) 
                     continue
                 agency, basis = page_agency(page, visit)
                 if is_column(page):
-                    columns.setdefault(visit.url, Column(visit.url, agency, basis if agency else None, visit.parent,
-                                                         " > ".join(visit.path), page.readers, page.reports))
+                    columns.setdefault(visit.url, Column(visit.url, agency, basis, visit.parent, " > ".join(visit.path),
+                                                         page.readers, page.reports))
                     continue  # a column's links are its entries and pages: the harvest reads them
                 if visit.depth >= limits.max_depth:
                     continue
@@ -282,9 +281,8 @@ def walk(source: Source, fetcher: Fetcher, stop: threading.Event | None = None) 
                     if not source.allows(url):
                         report.skipped.append((url, visit.url, "host not in allowed_hosts"))
                         continue
-                    named = agency_name(text)
                     frontier.append(Visit(url, visit.depth + 1, visit.url, visit.path + (_clean(text),),
-                                          named or agency, "section" if named else basis))
+                                          agency_name(text) or agency))
     report.columns = list(columns.values())
     report.seconds = time.monotonic() - started
     if report.status == "complete" and report.unreadable:

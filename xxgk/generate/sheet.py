@@ -50,7 +50,7 @@ def _table(ws: Any, grid: Grid, top: int, as_text: bool) -> int:
     for c in grid.cells:
         r, col = top + c.row, 1 + c.col
         if c.kind == "value" and not as_text:
-            value = None if c.text == "" else c.value
+            value = None if c.text == "" else _number(c.text, c.value)
         else:
             value = c.text or None
         cell = ws.cell(row=r, column=col, value=value)
@@ -58,3 +58,13 @@ def _table(ws: Any, grid: Grid, top: int, as_text: bool) -> int:
         if c.rowspan > 1 or c.colspan > 1:
             ws.merge_cells(start_row=r, start_column=col, end_row=r + c.rowspan - 1, end_column=col + c.colspan - 1)
     return top + grid.n_rows
+
+
+def _number(text: str, figure: Any) -> Any:
+    """The number a value cell stores: the printed one (an amount printed in 元 is stored in 元),
+    else the figure (a sheet stores 减3 as -3)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return figure
+    return int(number) if number.is_integer() and "." not in text else number

@@ -207,8 +207,9 @@ class _Builder:
 
 
 def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县", page_size: int = 2,
-                foreign_url: str | None = None, moved: bool = True, slow_delay: float = 0.3) -> CountySite:
-    """Every document of the county portal, the faults to serve (the slow page), and where the columns are."""
+                foreign_url: str | None = None, moved: bool = True, slow_delay: float = 0.3, trap: int = 0) -> CountySite:
+    """Every document of the county portal, the faults to serve (the slow page), and where the columns are.
+    `trap` > 0 adds a runaway section: an index of that many agency-like pages, each linking three more."""
     b = _Builder(base_url, county, page_size)
     columns: dict[str, str] = {}
     old_columns: dict[str, str] = {}
@@ -265,6 +266,7 @@ def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县
            '<li><a href="/xxgk/tzgg/index.html" title="政府信息公开·通知公告">通知公告</a></li>'
            '<li><a href="/xxgk/zcjd/index.html" title="政府信息公开·政策解读">政策解读</a></li>'
            '<li><a href="/xxgk/gkml/index.html">政府信息公开目录</a></li>'
+           + ('<li><a href="/xxgk/jgxx/index.html">机构信息公开</a></li>' if trap else "") +
            '<li><a href="/xxgk/test/ndbg/index.html">政府信息公开年报（测试栏目）</a></li></ul>', [("/index.html", b.gov), (None, "政府信息公开")])
     walk_pages += ["/xxgk/tzgg/index.html", "/xxgk/zcjd/index.html", "/xxgk/gkml/index.html", "/xxgk/gkml/more.html"]
     b.html("/xxgk/tzgg/index.html", "通知公告", "<h1>通知公告</h1>" + _list([
@@ -284,6 +286,12 @@ def county_site(base_url: str, agencies: list[AgencyPlan], county: str = "夏县
     b.html("/xxgk/xzxxgk/index.html", "乡镇信息公开", "<h1>乡镇信息公开</h1><ul class=\"links\">" + "".join(
         f'<li><a href="/xxgk/xzxxgk/{p.slug}/index.html">{escape(p.name)}</a></li>' for p in townships) + "</ul>",
         [("/index.html", b.gov), (None, "乡镇信息公开")])
+    if trap:
+        b.html("/xxgk/jgxx/index.html", "机构信息公开", "<h1>机构信息公开</h1>" + "".join(
+            f'<p><a href="/xxgk/jgxx/c{i}.html">{escape(county)}第{i}便民服务中心</a></p>' for i in range(trap)))
+        for i in range(trap):
+            b.html(f"/xxgk/jgxx/c{i}.html", f"第{i}便民服务中心", f"<h1>{escape(county)}第{i}便民服务中心</h1>" + "".join(
+                f'<p><a href="/xxgk/jgxx/c{j}_{i}.html">{escape(county)}第{j}便民服务中心分中心</a></p>' for j in range(3)))
     b.docs.append(PortalDocument("/robots.txt", b"User-agent: *\nDisallow: /xxgk/test/\n", "text/plain"))
     faults = {"/xxgk/xzxxgk/index.html": Fault(delay=slow_delay)} if slow_delay else {}
     return CountySite(b.docs, faults, columns, [UNKNOWN_COLUMN], old_columns, walk_pages)

@@ -16,6 +16,7 @@ from extract.harvest.registry import Rules
 NAME = "json"
 ENDPOINT_ATTRIBUTE = re.compile(r"""\bdata-(?:list-)?(?:url|src|source)\s*=\s*["']([^"']+)["']""", re.I)
 ENDPOINT_IN_SCRIPT = re.compile(r"""["']([^"'<>\s]+\.json(?:\?[^"'<>\s]*)?)["']""")
+SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
 ITEM_LISTS = ("data", "list", "items", "records", "rows", "result", "results", "articles", "docs")
 TITLE = ("title", "name", "docTitle", "subject")
 ADDRESS = ("url", "link", "href", "docUrl", "path")
@@ -32,7 +33,8 @@ def read(text: str, page_url: str, rules: Rules) -> list[Link]:
         except ValueError:
             return []
         return _entries(data, page_url, rules) + _pages(data, page_url)
-    found = ENDPOINT_ATTRIBUTE.findall(text) + [u for u in ENDPOINT_IN_SCRIPT.findall(text) if "/" in u]
+    scripts = "\n".join(SCRIPT.findall(text))
+    found = ENDPOINT_ATTRIBUTE.findall(text) + [u for u in ENDPOINT_IN_SCRIPT.findall(scripts) if "/" in u]
     links = []
     for href in found:
         url = normalize_url(page_url, href.replace("&amp;", "&"))
