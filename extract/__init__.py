@@ -1,7 +1,7 @@
 """Getting documents and their cells out of sources.
 
 One module per format (`html`, `docx`, `pdf`, `text`, `office` for DOC/WPS, `spreadsheet` for
-XLS/XLSX), each exposing `read(data: bytes, limits: Limits) -> RawDocument` and raising
+XLS/XLSX, `image` for scans sent as pictures; `ocr/` reads pictures for every format that holds them), each exposing `read(data: bytes, limits: Limits) -> RawDocument` and raising
 `ReadError` with a one-sentence reason when the bytes are not a readable report.
 """
 
@@ -23,6 +23,7 @@ READER_MODULES = {
     "wps": "extract.office",
     "xls": "extract.spreadsheet",
     "xlsx": "extract.spreadsheet",
+    "image": "extract.image",
 }
 
 
@@ -34,7 +35,7 @@ def read_document(data: bytes, fmt: str | None = None, limits: Limits = DEFAULT_
         raise ReadError(f"file too large ({len(data) // 2**20} MB; the limit is {limits.max_file_bytes // 2**20} MB)")
     fmt = fmt or sniff(data)
     if fmt not in READER_MODULES:
-        raise ReadError("not a document format xxgk reads (not HTML, PDF, Word, WPS, Excel or text)")
+        raise ReadError("not a document format xxgk reads (not HTML, PDF, Word, WPS, Excel, text or an image)")
     return import_module(READER_MODULES[fmt]).read(data, limits)
 
 

@@ -17,7 +17,8 @@ class Cell:
 
     `page` (1-based) and `bbox` (x0, top, x1, bottom; origin at the page's top left, in PDF points
     for a PDF page, in pixels for an image) say where it was printed, where the format knows it:
-    a reviewer is shown the cell on the page.
+    a reviewer is shown the cell on the page. `ocr` is the engine's reading (text, confidence,
+    candidates: `extract.ocr.engine.Reading`) for a cell read from an image, None otherwise.
     """
 
     text: str
@@ -27,6 +28,7 @@ class Cell:
     colspan: int = 1
     page: int | None = None
     bbox: tuple[float, float, float, float] | None = None
+    ocr: object | None = None
 
     def covers(self, row: int, col: int) -> bool:
         return self.row <= row < self.row + self.rowspan and self.col <= col < self.col + self.colspan
@@ -108,6 +110,8 @@ class RawDocument:
     text: str
     blocks: list[Block] = field(default_factory=list)
     title: str | None = None
+    # Set when the text was read by OCR from images: {"engine": name, "pages": n, "confidence": c}.
+    ocr: dict | None = None
 
     @property
     def tables(self) -> list[Table]:

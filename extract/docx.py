@@ -57,7 +57,38 @@ def read(data: bytes, limits: Limits) -> RawDocument:
             if table.cells:
                 blocks.append(table)
     text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
+    if not any(isinstance(b, Table) for b in blocks):
+        pictures = _pictures(archive, root)
+        if pictures:  # a scan pasted into Word: the report is in the pictures
+            from extract.ocr import open_image, read_images
+
+            images = [image for picture in pictures for image in open_image(picture, limits)]
+            scanned = read_images(images, "docx", limits)
+            scanned.text = text + "\n" + scanned.text
+            return scanned
     return RawDocument(format="docx", text=text, blocks=blocks)
+
+
+R_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _pictures(archive, root) -> list[bytes]:
+    """The document's pictures in the order they are placed (their bytes, from word/media)."""
+    try:
+        rels = etree.fromstring(archive.read("word/_rels/document.xml.rels"), _PARSER)
+    except (KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError, OSError, EOFError):
+        return []
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(RELS)}
+    out = []
+    for blip in root.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"):
+        target = targets.get(blip.get(R_EMBED), "")
+        name = "word/" + target.lstrip("/").removeprefix("word/")
+        try:
+            out.append(archive.read(name))
+        except (KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError):
+            continue
+    return out
 
 
 def _blocks(parent):

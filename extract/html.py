@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 import lxml.etree
 import lxml.html
 
@@ -32,7 +35,28 @@ def read(data: bytes, limits: Limits) -> RawDocument:
     body = root.find("body") if root.find("body") is not None else root
     _walk(body, blocks)
     full_text = "\n".join([title] + [_block_text(b) for b in blocks])
+    if not any(isinstance(b, Table) for b in blocks) and (pictures := _embedded_pictures(body, limits)):
+        from extract.ocr import open_image, read_images
+
+        # A report body whose tables are pictures: read them, the page's title and text kept.
+        scanned = read_images([im for p in pictures for im in open_image(p, limits)], "html", limits)
+        scanned.text = full_text + "\n" + scanned.text
+        scanned.title = title or None
+        return scanned
     return RawDocument(format="html", text=full_text, blocks=blocks, title=title or None)
+
+
+def _embedded_pictures(body, limits: Limits) -> list[bytes]:
+    """Pictures carried inside the page (`<img src="data:image/...;base64,...">`), in order."""
+    out = []
+    for img in body.iter("img"):
+        src = (img.get("src") or "").strip()
+        if src.startswith("data:image/") and ";base64," in src[:64]:
+            try:
+                out.append(base64.b64decode(src.split(",", 1)[1], validate=False))
+            except (ValueError, binascii.Error):
+                continue
+    return out
 
 
 def _block_text(block) -> str:

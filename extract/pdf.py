@@ -25,6 +25,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 ENCRYPTED = "encrypted PDF: it cannot be opened without its password"
 DAMAGED = "damaged or truncated PDF: it cannot be parsed"
+# Scanned pages are rendered at this resolution for OCR (the page's own image is usually 150-300 dpi).
+SCAN_DPI = 200
 
 
 def read(data: bytes, limits: Limits) -> RawDocument:
@@ -57,10 +59,40 @@ def read(data: bytes, limits: Limits) -> RawDocument:
             page.flush_cache()
     full_text = "\n".join(texts)
     if not full_text.strip():
-        raise ReadError("scanned PDF: no text layer")
+        return read_scanned(data, n_pages, limits, "scanned PDF: no text layer")
     if undecodable(full_text):
-        raise ReadError("PDF text layer cannot be decoded (fonts without a Unicode map): it reads like a scan")
+        return read_scanned(data, n_pages, limits, "PDF text layer cannot be decoded (fonts without a Unicode map)")
     return RawDocument(format="pdf", text=full_text, blocks=blocks)
+
+
+def read_scanned(data: bytes, n_pages: int, limits: Limits, why: str) -> RawDocument:
+    """A PDF whose pages are pictures, read by OCR from its pages rendered at SCAN_DPI. A failure
+    says both what the PDF is and what was tried."""
+    from extract.ocr import read_images
+
+    if n_pages > limits.max_ocr_pages:
+        raise ReadError(f"{why}; too many pages to read by OCR ({n_pages}; the limit is {limits.max_ocr_pages})")
+    try:
+        return read_images(_rendered_pages(data, n_pages, limits), "pdf", limits)
+    except ReadError as exc:
+        raise ReadError(f"{why}; {exc}") from exc
+
+
+def _rendered_pages(data: bytes, n_pages: int, limits: Limits):
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        for index in range(n_pages):
+            page = document[index]
+            width, height = page.get_size()
+            scale = SCAN_DPI / 72
+            if width * height * scale * scale > limits.max_image_pixels:
+                raise ReadError(f"page {index + 1} is too large to render for OCR ({width:.0f}×{height:.0f} points)")
+            yield page.render(scale=scale).to_pil().convert("RGB")  # in colour: a red stamp is told apart
+            page.close()
+    finally:
+        document.close()
 
 
 def undecodable(text: str) -> bool:

@@ -17,6 +17,10 @@ class Limits:
     max_zip_ratio: int = 200
     max_pdf_pages: int = 300
     convert_timeout_s: float = 120.0
+    # Scans: OCR reads at most this many page images, each of at most this many pixels (A4 at
+    # 300 dpi is 8.7 million); a larger image is refused before it is decoded.
+    max_ocr_pages: int = 20
+    max_image_pixels: int = 40_000_000
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

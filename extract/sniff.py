@@ -7,7 +7,9 @@ import io
 import zipfile
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-FORMATS = ("html", "docx", "pdf", "txt", "doc", "wps", "xls", "xlsx", "unknown")
+FORMATS = ("html", "docx", "pdf", "txt", "doc", "wps", "xls", "xlsx", "image", "unknown")
+# Scans sent as pictures: JPEG, PNG, TIFF (both byte orders), BMP, WebP.
+IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*", b"BM")
 
 
 def _utf16(name: str) -> bytes:
@@ -20,6 +22,8 @@ def sniff(data: bytes) -> str:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(data)
+    if head.startswith(IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
     if head.startswith(OLE_MAGIC):
         return _sniff_ole(data)
     if _looks_like_html(head):

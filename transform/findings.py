@@ -25,6 +25,7 @@ CODES = {
     "extractor.unreadable_value": "a cell holds text that is not a number",
     "extractor.rows_unplaced": "rows without labels cannot be placed by the template's order",
     "extractor.label_by_number": "a row was recognised by its number only; its label reads differently",
+    "extractor.ocr_unsure": "a figure read by OCR breaks a rule the other printed figures satisfy; it is null, with OCR's candidates",
     "extractor.unit_unknown": "an amount is printed without a unit where the format prints none, and it is plausible in more than the key's unit (or not in it); kept as printed",
     "format.no_title_year": "the report does not print its year in its body; it was taken from the page's title",
     "format.no_agency": "the report does not print its agency in its body; it was taken from the page's title",
@@ -39,6 +40,8 @@ CODES = {
     "note.single_other_row": "（六）其他处理 is printed as one row in a 2021-format report",
     "note.agency_from_column": "the document does not name its agency; it is the agency of the portal column it was published in",
     "note.meta_from_listing": "the document does not name its agency or year; they come from the portal's title",
+    "note.ocr": "the document is a scan, read by OCR; its figures are kept where the report's sums prove them",
+    "note.ocr_corrected": "exactly one of OCR's candidates for a cell makes every rule hold; that one was taken",
     "note.version_guessed": "no column label tells the version; it was taken from the year",
     # format.*: the audit against the national format (never flags; `status` stays about the figures)
     "format.part_missing": "one of the six parts of the format is not printed",

@@ -18,6 +18,8 @@ class Alignment:
     provenance: dict[str, dict] = field(default_factory=dict)
     agency: str | None = None
     year: int | None = None
+    # key -> the cell its figure came from, for cells read by OCR (the proof step weighs them).
+    ocr_cells: dict = field(default_factory=dict)
     # the document's format: in text a cell merged down may print as an empty cell
     source_format: str | None = None
     # keys whose amount was printed with no unit in the cell, its label or its header
@@ -44,6 +46,8 @@ class TableReader:
         where = slot.where() if slot else {}
         where["label"] = label
         self.result.provenance[key] = where
+        if slot is not None and slot.cell is not None and slot.cell.ocr is not None:
+            self.result.ocr_cells[key] = slot.cell
 
     def not_printed(self, table: str, keys: list[str]) -> None:
         """Rows of the format the report leaves out: a finding about its form when the rest of the

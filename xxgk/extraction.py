@@ -12,12 +12,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from extract import DEFAULT_LIMITS, Limits, ReadError, read_document, sniff
+from extract import DEFAULT_LIMITS, Limits, RawDocument, ReadError, read_document, sniff
 from extract.dates import page_date, signature_date
 from transform.align import NotAReport, align
 from transform.audit import audit
 from transform.checks import check
 from transform.findings import status_of
+from transform.ocr_proof import prove
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def _extractor_version() -> str:
     extraction records are reused only while it is unchanged."""
     digest = hashlib.sha256()
     roots = [Path(__file__).resolve().parent.parent / "extract", Path(__file__).resolve().parent.parent / "transform"]
+    roots.append(roots[0] / "ocr")
     for root in roots:
         for path in sorted(root.glob("*")):
             if path.suffix in (".py", ".yaml", ".csv") and path.is_file():
@@ -64,19 +66,23 @@ def extract_bytes(
     try:
         document = read_document(data, fmt, limits)
         record["dates"] = _dates(data, fmt, document.text)
+    except Exception as exc:
+        record["error"] = _reason(exc, path)
+        return record
+    return figures_of(document, record, provenance)
+
+
+def figures_of(document: RawDocument, record: dict[str, Any], provenance: bool = False) -> dict[str, Any]:
+    """Fill `record` from a document already read: align, prove OCR'd figures, check."""
+    try:
         result = align(document)
-    except (ReadError, NotAReport) as exc:
-        record["error"] = str(exc)
+    except Exception as exc:
+        record["error"] = _reason(exc, record["path"])
+        if document.ocr is not None:  # say what was tried
+            record["error"] += f" (a scan read by OCR: {document.ocr['engine']}, {document.ocr['pages']} page(s))"
         return record
-    except MemoryError:
-        record["error"] = "the document is too large to read within the memory limit"
-        return record
-    except Exception as exc:  # a reader bug must not stop the batch; keep the reason
-        log.debug("unexpected error while reading %s", path, exc_info=True)
-        # One line, whatever the library put in its message (a PDF dictionary, a traceback).
-        detail = " ".join(str(exc).split())
-        record["error"] = f"could not read the document ({type(exc).__name__}: {detail})"[:280]
-        return record
+    if document.ocr is not None:  # a scan: OCR'd figures count only where the sums prove them
+        result.issues += prove(result, document.ocr)
     issues = result.issues + check(result.values, result.template) + audit(document, result)
     record.update(
         agency=result.agency,
@@ -96,6 +102,18 @@ def _dates(data: bytes, fmt: str, text: str) -> dict[str, str | None]:
     links its report as an attachment still dates it)."""
     page, signed = page_date(data, fmt, text), signature_date(text)
     return {"page": page.isoformat() if page else None, "signature": signed.isoformat() if signed else None}
+
+
+def _reason(exc: Exception, path: str) -> str:
+    if isinstance(exc, (ReadError, NotAReport)):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "the document is too large to read within the memory limit"
+    # A reader bug must not stop the batch; keep the reason, on one line whatever the library put
+    # in its message (a PDF dictionary, a traceback).
+    log.debug("unexpected error while reading %s", path, exc_info=True)
+    detail = " ".join(str(exc).split())
+    return f"could not read the document ({type(exc).__name__}: {detail})"[:280]
 
 
 def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False) -> dict[str, Any]:

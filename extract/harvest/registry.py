@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
-ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "txt")
+# Scans are also published as pictures (JPEG, PNG, TIFF attachments of the report page).
+ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "ofd", "txt", "jpg", "jpeg", "png", "tif", "tiff")
 DEFAULT_USER_AGENT = "xxgk-harvester/0.1 (government information-disclosure annual reports; polite crawler)"
 
 

@@ -28,8 +28,9 @@ def command(ctx: click.Context, data_dir: str, agencies: int, open_desk: bool) -
     console = table_console()
     data = Path(data_dir)
     corpus = data / "corpus"
-    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023), flaws=True)
-    console.print(f"demo corpus: {len(entries)} generated reports in {corpus} (invented figures)")
+    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023), flaws=True, scans=True)
+    n_scans = sum(bool(e["quirks"].get("scan")) for e in entries)
+    console.print(f"demo corpus: {len(entries)} generated reports in {corpus} (invented figures; {n_scans} scans, read by OCR)")
     served = serve_corpus(corpus, entries)
     try:
         registry = write_registry(served, data / "sources.yaml")

@@ -11,6 +11,8 @@
 - `ReportSpec(agency, year, template, figures, title_style=..., quirks=..., seed=...)`.
 - `render_html / render_docx / render_doc / render_pdf / render_text / render_xlsx(spec, **quirks)`
   -> bytes; each renderer's docstring lists its quirks. `render(spec, fmt, **quirks)` dispatches.
+- `render_scan(spec, wrap="pdf"|"docx"|"html"|"jpg"|"png"|"tiff", dpi=200, skew=1.5, stamp=True, ...)`
+  (module `xxgk.generate.scan`): the PDF rasterised and degraded as a real scan, then wrapped.
 - `write_demo_corpus(out_dir, ...)` (module `xxgk.generate.corpus`): a small mixed corpus with a
   manifest. All figures are invented.
 """
@@ -58,5 +60,12 @@ __all__ = [
     "RULES", "break_rule", "make_figures", "rule_violations", "with_broken_rules",
     "ReportSpec", "make_spec", "template_for_year", "FIXED", "Style", "build_report", "title_of",
     "render", "RENDERERS", "render_html", "render_docx", "render_doc", "render_pdf", "render_text",
-    "render_xlsx", "write_demo_corpus",
+    "render_xlsx", "write_demo_corpus", "render_scan",
 ]
+
+
+def render_scan(spec: ReportSpec, wrap: str = "pdf", dpi: int = 200, **options: Any) -> bytes:
+    """See xxgk.generate.scan.render_scan (imported on use: it needs PDFium and numpy)."""
+    from xxgk.generate.scan import render_scan as _scan
+
+    return _scan(spec, wrap, dpi, **options)

@@ -119,6 +119,7 @@ def write_demo_corpus(
     seed: int = 0,
     region_codes: tuple[str, ...] = tuple(COUNTIES),
     flaws: bool = False,
+    scans: bool = False,
 ) -> list[dict]:
     """Write `n_agencies` agencies x `years` reports for each county into `out_dir`.
 
@@ -129,7 +130,9 @@ def write_demo_corpus(
     March (late), one whose prose states another number of applications than its table, and the
     county government's report published again in February with corrected figures (a second
     report of the same agency and year). Every entry has `published`, the date its page and the
-    portal's listing show. Returns the manifest's document entries (file names are relative to `out_dir`).
+    portal's listing show. With `scans`, the third agency of each county publishes its latest report
+    as a scan (an image-only PDF, stamped and skewed: read by OCR). Returns the manifest's document
+    entries (file names are relative to `out_dir`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -161,8 +164,16 @@ def write_demo_corpus(
                 spec = ReportSpec(agency, year, template, figures,
                                   title_style=rng.choice(["agency_first", "agency_first", "year_first"]),
                                   seed=doc_seed, region_code=code, form=form)
+                scanned = scans and year == years[-1] and ai == 3
+                if scanned:
+                    fmt, quirks = "pdf", {"scan": True, "ruled": True}
                 name = f"{code}-{ai:02d}-{year}.{fmt}"
-                (out / name).write_bytes(render(spec, fmt, **quirks))
+                if scanned:
+                    from xxgk.generate.scan import render_scan
+
+                    (out / name).write_bytes(render_scan(spec, "pdf", 200, ruled=True))
+                else:
+                    (out / name).write_bytes(render(spec, fmt, **quirks))
                 published = form.get("published") or date(year + 1, 1, 10 + (n % 20)).isoformat()
                 entries.append({
                     "file": name,

@@ -1,0 +1,317 @@
+"""One page image into blocks: deskew, find ruled tables (OpenCV morphology), read every text box,
+put the boxes of a ruled table into its cells and read the rest line by line (an unruled table's
+rows are lines "label 0 0 0", as in a PDF without ruling lines).
+
+Boxes are in pixels of the deskewed page image. Each cell read by OCR carries its `Reading` (text,
+confidence, candidates) for the proof step after alignment (`transform/ocr_proof.py`).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import cv2
+import numpy as np
+
+from extract.document import Cell, Paragraph, Table
+from extract.lines import row_cell_spans
+from extract.ocr.engine import Reading
+
+A4_WIDTH_IN = 8.27
+# A pixel this much redder than green and blue is a seal's ink, not print.
+RED_MARGIN = 60
+# A reading below this is in doubt: read again, and if still no word, a blank in doubt.
+DOUBT = 0.5
+MINUS = {"-", "－", "—", "一", "–"}
+
+
+def prepare(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The page upright and grey, twice: for rulings the red channel (a yellowed background and a
+    red seal fade, the black print under them stays), for text the same with red ink (a seal)
+    made paper so that the detector sees no seal. The skew is measured on the ink and undone."""
+    grey = np.ascontiguousarray(rgb[:, :, 0] if rgb.ndim == 3 else rgb)
+    text = grey.copy()
+    if rgb.ndim == 3:
+        channels = rgb.astype(np.int16)
+        text[channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN] = 255
+    grey, text = cv2.medianBlur(grey, 3), cv2.medianBlur(text, 3)
+    angle = skew_angle(grey)
+    if abs(angle) >= 0.05:
+        h, w = grey.shape
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        grey, text = (cv2.warpAffine(im, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255) for im in (grey, text))
+    return grey, text
+
+
+def ink_of(grey: np.ndarray) -> np.ndarray:
+    _, ink = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The rotation (degrees) that makes text lines and rulings horizontal: the angle whose row
+    profile of the ink is sharpest, searched coarse then fine within ±3°."""
+    small = cv2.resize(ink_of(grey), None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    centre = (w / 2, h / 2)
+
+    def sharpness(a: float) -> float:
+        rotated = cv2.warpAffine(small, cv2.getRotationMatrix2D(centre, a, 1.0), (w, h))
+        profile = rotated.sum(axis=1, dtype=np.float64)
+        return float((profile ** 2).sum())
+
+    best = max(np.arange(-3.0, 3.01, 0.25), key=sharpness)
+    return float(max(np.arange(best - 0.25, best + 0.251, 0.05), key=sharpness))
+
+
+def dpi_of(grey: np.ndarray) -> float:
+    return grey.shape[1] / A4_WIDTH_IN
+
+
+def rulings(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the horizontal and the vertical ruling lines."""
+    ink = ink_of(grey)
+    dpi = dpi_of(grey)
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (int(dpi * 0.5), 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(dpi * 0.16))))
+    grow = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    return cv2.dilate(horizontal, grow), cv2.dilate(vertical, grow)
+
+
+def table_regions(horizontal: np.ndarray, vertical: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, top, x1, bottom) of ruled tables: connected rulings wide and tall enough."""
+    grid = cv2.bitwise_or(horizontal, vertical)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
+    h, w = grid.shape
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = stats[i]
+        if bw > 0.3 * w and bh > 0.02 * h:
+            out.append((int(x), int(y), int(x + bw), int(y + bh)))
+    return sorted(out, key=lambda b: b[1])
+
+
+def _positions(mask: np.ndarray, axis: int, min_cover: float) -> list[int]:
+    """Centres of the lines in a mask along one axis (0: rows for horizontal lines)."""
+    profile = (mask > 0).sum(axis=1 - axis)
+    span = mask.shape[1 - axis]
+    hot = np.flatnonzero(profile >= min_cover * span) if span else np.array([], dtype=int)
+    out: list[int] = []
+    run: list[int] = []
+    for p in hot:
+        if run and p - run[-1] > 2:
+            out.append(int(round(sum(run) / len(run))))
+            run = []
+        run.append(int(p))
+    if run:
+        out.append(int(round(sum(run) / len(run))))
+    return out
+
+
+def grid_cells(region, horizontal: np.ndarray, vertical: np.ndarray) -> list[tuple[int, int, int, int, tuple[int, int, int, int]]]:
+    """The cells of one ruled table: (row, col, rowspan, colspan, box), merged cells recovered
+    from the missing rulings between grid positions."""
+    x0, y0, x1, y1 = region
+    hm, vm = horizontal[y0:y1, x0:x1], vertical[y0:y1, x0:x1]
+    # A ruling between two rows runs at least the width of one column (a tenth of the table).
+    ys = _positions(hm, 0, 0.04)
+    xs = _positions(vm.T, 0, 0.04) if vm.size else []
+    if len(ys) < 2 or len(xs) < 2:
+        return []
+
+    def v_sep(r: int, c: int) -> bool:  # a ruling between (r, c) and (r, c+1)
+        band = vm[ys[r] + 3:ys[r + 1] - 2, max(xs[c + 1] - 4, 0):xs[c + 1] + 5]
+        return band.size > 0 and (band.max(axis=1) > 0).mean() > 0.6
+
+    def h_sep(r: int, c: int) -> bool:  # a ruling between (r, c) and (r+1, c)
+        band = hm[max(ys[r + 1] - 4, 0):ys[r + 1] + 5, xs[c] + 3:xs[c + 1] - 2]
+        return band.size > 0 and (band.max(axis=0) > 0).mean() > 0.6
+
+    n_r, n_c = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_r * n_c))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in range(n_r):
+        for c in range(n_c):
+            if c + 1 < n_c and not v_sep(r, c):
+                parent[find(r * n_c + c + 1)] = find(r * n_c + c)
+            if r + 1 < n_r and not h_sep(r, c):
+                parent[find((r + 1) * n_c + c)] = find(r * n_c + c)
+    groups: dict[int, list[tuple[int, int]]] = {}
+    for r in range(n_r):
+        for c in range(n_c):
+            groups.setdefault(find(r * n_c + c), []).append((r, c))
+    cells = []
+    for members in groups.values():
+        r0, r1 = min(m[0] for m in members), max(m[0] for m in members) + 1
+        c0, c1 = min(m[1] for m in members), max(m[1] for m in members) + 1
+        cells.append((r0, c0, r1 - r0, c1 - c0, (x0 + xs[c0], y0 + ys[r0], x0 + xs[c1], y0 + ys[r1])))
+    return sorted(cells, key=lambda c: (c[0], c[1]))
+
+
+def crop(grey: np.ndarray, box, pad: int = 2) -> np.ndarray:
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    h, w = grey.shape
+    return grey[max(y0 - pad, 0):min(y1 + pad, h), max(x0 - pad, 0):min(x1 + pad, w)]
+
+
+def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, first_index: int) -> tuple[list, str]:
+    """Blocks of one prepared page (`prepare`), in reading order, and the page's text."""
+    lined, grey = page_images
+    horizontal, vertical = rulings(lined)
+    regions = table_regions(horizontal, vertical)
+    boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
+    placed: list[tuple[float, object]] = []
+    free = []
+    inside: dict[int, list] = {i: [] for i in range(len(regions))}
+    for box in boxes:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        where = next((i for i, r in enumerate(regions) if r[0] <= cx <= r[2] and r[1] <= cy <= r[3]), None)
+        (inside[where] if where is not None else free).append(box)
+    for i, region in enumerate(regions):
+        table = _ruled_table(lined, grey, region, horizontal, vertical, inside[i], engine, page)
+        if table is not None:
+            placed.append((region[1], table))
+    readings = engine.recognize([crop(grey, b) for b in free]) if free else []
+    for line in _lines(list(zip(free, readings))):
+        placed.append((min(b[1] for b, _ in line), _line_block(line, page)))
+    placed.sort(key=lambda item: item[0])
+    blocks = [b for _, b in placed]
+    index = first_index
+    for block in blocks:
+        if isinstance(block, Table):
+            block.index = index
+            index += 1
+    text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
+    return blocks, text
+
+
+def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
+    cells = grid_cells(region, horizontal, vertical)
+    if len(cells) < 4:
+        return None
+    members: list[list] = [[] for _ in cells]
+    for box in boxes:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        for k, (_, _, _, _, cb) in enumerate(cells):
+            if cb[0] <= cx < cb[2] and cb[1] <= cy < cb[3]:
+                # Keep the box inside its cell: the detector's margin may reach over a ruling.
+                members[k].append((max(box[0], cb[0] + 2), max(box[1], cb[1] + 2), min(box[2], cb[2] - 2), min(box[3], cb[3] - 2)))
+                break
+    # Print the detector missed (a faint digit, a digit under a seal): read it from the red
+    # channel, where print under a seal stays black.
+    clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
+    source = [grey] * len(cells)
+    for k, (_, _, _, _, cb) in enumerate(cells):
+        if not members[k]:
+            found = _ink_box(clean, cb)
+            if found is not None:
+                members[k].append(found)
+                source[k] = lined
+    flat = [(k, b) for k, group in enumerate(members) for line in _lines([(b, None) for b in group]) for b, _ in line]
+    readings = engine.recognize([crop(source[k], b) for k, b in flat]) if flat else []
+    # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
+    # the red channel, where print under a seal stays whole; the surer reading stands.
+    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey]
+    if again:
+        for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
+            if r.confidence > readings[j].confidence:
+                readings[j] = r
+    texts: list[list[Reading]] = [[] for _ in cells]
+    for (k, _), reading in zip(flat, readings):
+        if reading.text:
+            texts[k].append(reading)
+    out = []
+    for (r, c, rs, cs, cb), parts in zip(cells, texts):
+        text = "\n".join(p.text for p in parts)
+        cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
+        if len(parts) == 1 and not parts[0].candidates and not _has_cjk(text):
+            # Marks that read as no number and no word (a seal's edge, a smudge: every label of
+            # the format has Chinese in it): a blank in doubt, never a label.
+            cell.text, parts = "", []
+        if parts:
+            cell.ocr = parts[0] if len(parts) == 1 else Reading(text, min(p.confidence for p in parts))
+        else:  # a blank is a 0 only when nothing at all is printed in the cell
+            cell.ocr = Reading("", 0.0 if members[len(out)] else 1.0, ("0",))
+        out.append(cell)
+    return Table(cells=out, index=0, page=page)
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _ink_box(clean: np.ndarray, cb) -> tuple[float, float, float, float] | None:
+    x0, y0, x1, y1 = (int(v) for v in cb)
+    inner = clean[y0 + 4:y1 - 3, x0 + 4:x1 - 3]
+    if inner.size == 0 or (inner > 0).sum() < 25:
+        return None
+    ys, xs = np.nonzero(inner)
+    if ys.max() - ys.min() < 6:
+        return None
+    return (x0 + 4 + xs.min(), y0 + 4 + ys.min(), x0 + 5 + xs.max(), y0 + 5 + ys.max())
+
+
+def _lines(items: list) -> list[list]:
+    """Boxes outside ruled tables grouped into lines: a box joins the line whose middle it spans."""
+    lines: list[list] = []
+    for box, reading in sorted(items, key=lambda it: (it[0][1] + it[0][3]) / 2):
+        if reading is not None and not reading.text:
+            continue
+        cy = (box[1] + box[3]) / 2
+        for line in lines:
+            mid = sum((b[1] + b[3]) / 2 for b, _ in line) / len(line)
+            height = max(b[3] - b[1] for b, _ in line)
+            if abs(cy - mid) < 0.5 * max(height, box[3] - box[1]):
+                line.append((box, reading))
+                break
+        else:
+            lines.append([(box, reading)])
+    for line in lines:
+        line.sort(key=lambda it: it[0][0])
+    return lines
+
+
+def _signed(line: list) -> list:
+    """A minus sign the detector boxed apart from its number ("-" then "1" close by) joins it:
+    read apart, the dash would be a "not applicable" cell and the number would lose its sign."""
+    out: list = []
+    for box, reading in line:
+        if out and out[-1][1].text in MINUS and reading.candidates:
+            prev_box, prev = out[-1]
+            if box[0] - prev_box[2] < (box[3] - box[1]):
+                merged = (prev_box[0], min(prev_box[1], box[1]), box[2], max(prev_box[3], box[3]))
+                out[-1] = (merged, Reading("-" + reading.text, min(prev.confidence, reading.confidence),
+                                           tuple("-" + c for c in reading.candidates)))
+                continue
+        out.append((box, reading))
+    return out
+
+
+def _line_block(line: list, page: int):
+    line = _signed(line)
+    tokens: list[str] = []
+    owners: list[int] = []
+    for i, (_, reading) in enumerate(line):
+        for token in unicodedata.normalize("NFKC", reading.text).split():
+            tokens.append(token)
+            owners.append(i)
+    spans = row_cell_spans(tokens)
+    if spans is None:
+        return Paragraph(" ".join(r.text for _, r in line), page=page)
+    cells = []
+    for c, (text, start, end) in enumerate(spans):
+        members = sorted(set(owners[start:end]))
+        boxes = [line[m][0] for m in members]
+        bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        cell = Cell(text, 0, c, page=page, bbox=tuple(float(v) for v in bbox))
+        readings = [line[m][1] for m in members]
+        whole = len(members) == 1 and end - start == sum(1 for o in owners if o == members[0])
+        cell.ocr = readings[0] if whole else Reading(text, min(r.confidence for r in readings))
+        cells.append(cell)
+    return Table(cells=cells, index=0, page=page, from_lines=True)

@@ -1,0 +1,232 @@
+"""Scans: the proof step on real documents with OCR readings attached to their cells (fast, no
+engine), the limits against hostile images, and a small sample of generated scans read by OCR end
+to end (the big sweep is benchmarks/ocr_bench.py).
+
+A scan gives every figure back, or null with `extractor.ocr_unsure`; never a wrong figure under
+`ok`; a rule broken at the source stays `source.rule*`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from extract import read_document, sniff
+from extract.document import Table
+from extract.ocr.engine import Reading
+from xxgk.extraction import _record, extract_bytes, figures_of
+from xxgk.generate import break_rule, make_spec, render, render_scan
+from xxgk.worker import GuardedExtractor
+
+
+def ocr_document(spec, confidence=0.99):
+    """A generated report read by its own reader, every cell given an OCR reading: the document
+    the proof step sees for a perfect scan."""
+    document = read_document(render(spec, "html"), "html")
+    for table in document.tables:
+        for cell in table.cells:
+            cell.ocr = Reading(cell.text, confidence, (cell.text,) if cell.text.isdigit() else ())
+    document.ocr = {"engine": "test", "pages": 1, "confidence": confidence}
+    return document
+
+
+def cell_of(document, label_fragment, col):
+    for table in document.tables:
+        for row in table.rows():
+            if any(label_fragment in c.text for c in row):
+                values = [c for c in row if c.text.strip().isdigit() or c.text.strip() == ""]
+                return values[col]
+    raise AssertionError(label_fragment)
+
+
+def record(document):
+    return figures_of(document, _record("x", b"", "html"))
+
+
+def codes(rec):
+    return [i["code"] for i in rec["issues"]]
+
+
+def test_proof_keeps_a_proven_scan():
+    spec = make_spec(11, "2021")
+    rec = record(ocr_document(spec))
+    assert rec["status"] == "ok" and rec["values"] == spec.figures
+    assert "note.ocr" in codes(rec)
+
+
+def test_misread_with_the_right_candidate_is_corrected():
+    spec = make_spec(12, "2021")
+    document = ocr_document(spec)
+    cell = cell_of(document, "予以公开", 0)  # t3.disclosed.natural
+    truth = cell.text
+    wrong = str(int(truth) + 5)
+    cell.text = wrong
+    cell.ocr = Reading(wrong, 0.55, (wrong, truth))
+    rec = record(document)
+    assert rec["values"] == spec.figures
+    assert "note.ocr_corrected" in codes(rec) and rec["status"] == "ok"
+
+
+def test_misread_without_a_fitting_candidate_is_null_and_named():
+    spec = make_spec(13, "2021")
+    document = ocr_document(spec)
+    cell = cell_of(document, "予以公开", 1)  # t3.disclosed.commercial
+    wrong = str(int(cell.text) + 7)
+    cell.text = wrong
+    cell.ocr = Reading(wrong, 0.6, (wrong, str(int(wrong) + 1)))
+    rec = record(document)
+    assert rec["status"] == "flagged"
+    unsure = [i for i in rec["issues"] if i["code"] == "extractor.ocr_unsure"]
+    assert unsure and "t3.disclosed.commercial" in unsure[0]["keys"] and wrong in unsure[0]["message"]
+    assert not any(c.startswith("source.") for c in codes(rec))
+    for key, value in rec["values"].items():
+        assert value is None or value == spec.figures[key], key  # never a wrong figure
+
+
+def test_confident_misread_crossing_two_rules_is_null():
+    spec = make_spec(14, "2019")
+    document = ocr_document(spec)
+    cell = cell_of(document, "予以公开", 2)
+    cell.text = str(int(cell.text) + 3)
+    cell.ocr = Reading(cell.text, 0.99, (cell.text,))
+    rec = record(document)
+    assert "extractor.ocr_unsure" in codes(rec)
+    for key, value in rec["values"].items():
+        assert value is None or value == spec.figures[key], key
+
+
+@pytest.mark.parametrize("rule", [1, 2, 3, 4])
+def test_rule_broken_at_the_source_stays_a_source_finding(rule):
+    spec = make_spec(20 + rule, "2021")
+    break_rule(spec.figures, rule, seed=rule)
+    rec = record(ocr_document(spec))
+    assert f"source.rule{rule}" in codes(rec)
+    assert "extractor.ocr_unsure" not in codes(rec)
+    assert rec["values"] == spec.figures
+
+
+def test_a_change_read_without_a_sign_is_null():
+    """本年增/减 may be negative; a scan may lose the minus sign, and no rule would catch it."""
+    spec = next(s for s in (make_spec(seed, "2019", zero_rate=0.1) for seed in range(17, 40))
+                if any((v or 0) > 0 for k, v in s.figures.items() if k.endswith(".change")))
+    rec = record(ocr_document(spec))
+    changes = [k for k in spec.figures if k.endswith(".change") and (spec.figures[k] or 0) > 0]
+    assert all(rec["values"][k] is None for k in changes)
+    assert all(rec["values"][k] == spec.figures[k] for k in spec.figures if k.startswith("t3."))
+
+
+def test_doubtful_table2_figure_is_null():
+    spec = make_spec(15, "2021")
+    document = ocr_document(spec)
+    first = document.tables[0]
+    cell = next(c for c in first.cells if c.text.isdigit())
+    cell.ocr = Reading(cell.text, 0.5, (cell.text,))
+    rec = record(document)
+    unsure = [i for i in rec["issues"] if i["code"] == "extractor.ocr_unsure"]
+    assert len(unsure) == 1 and rec["values"][unsure[0]["keys"][0]] is None
+
+
+def test_other_formats_never_reach_the_proof():
+    spec = make_spec(16, "2021")
+    rec = extract_bytes(render(spec, "html"), "x.html")
+    assert not any(c.startswith(("note.ocr", "extractor.ocr")) for c in codes(rec))
+
+
+# Limits: decided from the image's header, before any pixel is decoded or any model loaded.
+
+def png_bytes(size, frames=1, fmt="PNG"):
+    buf = io.BytesIO()
+    images = [Image.new("L", size, 255) for _ in range(frames)]
+    images[0].save(buf, format=fmt, save_all=frames > 1, append_images=images[1:])
+    return buf.getvalue()
+
+
+def test_images_are_sniffed_as_images():
+    assert sniff(png_bytes((20, 20))) == "image"
+    assert sniff(png_bytes((20, 20), fmt="JPEG")) == "image"
+    assert sniff(png_bytes((20, 20), fmt="TIFF")) == "image"
+
+
+def test_decompression_bomb_is_one_failed_record(tmp_path):
+    bomb = png_bytes((20000, 20000))  # 400 million pixels in a few hundred kilobytes
+    assert len(bomb) < 2_000_000
+    rec = extract_bytes(bomb, "bomb.png")
+    assert rec["status"] == "failed" and "pixels" in rec["error"]
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bomb)
+    with GuardedExtractor(timeout_s=120) as guard:
+        guarded = guard.extract(path)
+    assert guarded["status"] == "failed" and "pixels" in guarded["error"]
+
+
+def test_too_many_pages_is_refused():
+    rec = extract_bytes(png_bytes((50, 50), frames=25, fmt="TIFF"), "long.tiff")
+    assert rec["status"] == "failed" and "at most 20" in rec["error"]
+
+
+def test_damaged_image_says_so():
+    data = png_bytes((200, 200), fmt="JPEG")[:120]
+    rec = extract_bytes(data, "cut.jpg")
+    assert rec["status"] == "failed" and "image" in rec["error"]
+
+
+def test_blank_scan_says_what_was_tried():
+    rec = extract_bytes(png_bytes((800, 1100)), "blank.png")
+    assert rec["status"] == "failed" and "OCR" in rec["error"]
+
+
+# End to end: a small sample of generated scans through the engine (a minute or two on CI).
+
+SAMPLE = [
+    # (seed, template, wrap, dpi, ruled, broken rule)
+    (1, "2021", "pdf", 200, True, None),
+    (2, "2019", "jpg", 300, False, None),
+    (3, "2021", "docx", 200, True, 2),
+    (4, "2021", "html", 300, True, None),
+]
+
+
+@pytest.mark.parametrize("seed,template,wrap,dpi,ruled,broken", SAMPLE,
+                         ids=[f"{s[2]}-{s[3]}dpi-{'ruled' if s[4] else 'unruled'}-{s[1]}" + (f"-rule{s[5]}" if s[5] else "") for s in SAMPLE])
+def test_generated_scan(seed, template, wrap, dpi, ruled, broken):
+    spec = make_spec(seed, template, agency="夏县教育局")
+    if broken:
+        break_rule(spec.figures, broken, seed=seed)
+    rec = extract_bytes(render_scan(spec, wrap, dpi, ruled=ruled, square=seed % 2 == 0), f"scan.{wrap}")
+    assert rec["error"] is None, rec["error"]
+    assert (rec["agency"], rec["year"], rec["template"]) == (spec.agency, spec.year, spec.template)
+    assert "note.ocr" in codes(rec)
+    unsure = {k for i in rec["issues"] if i["code"].startswith("extractor.") for k in i["keys"]}
+    for key, expected in spec.figures.items():
+        got = rec["values"].get(key)
+        if got is None and expected is not None:
+            assert key in unsure or any(i["code"].startswith("extractor.") for i in rec["issues"]), key
+        elif got != expected:
+            # a figure OCR could not prove is never kept: only a confident break of one rule stays
+            assert rec["status"] == "flagged" and any(c.startswith("source.") for c in codes(rec)), (key, expected, got)
+    if broken:  # flagged: the broken rule itself, or the cells OCR could not prove
+        assert rec["status"] == "flagged"
+        assert f"source.rule{broken}" in codes(rec) or any(c.startswith("extractor.") for c in codes(rec))
+    elif rec["status"] == "ok":
+        assert rec["values"] == spec.figures
+    print(json.dumps({"status": rec["status"], "nulls": sum(v is None for v in rec["values"].values())}))
+
+
+def test_ocr_runs_in_the_guarded_child(tmp_path):
+    """The engine loads and reads within the child's memory cap; the reason says what was tried."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("RGB", (600, 200), "white")
+    fonts = [p for p in ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",) if __import__("os").path.exists(p)]
+    if not fonts:
+        pytest.skip("no CJK font (fonts-noto-cjk) to draw the test image")
+    ImageDraw.Draw(image).text((20, 60), "政府信息公开工作年度报告 2023", fill="black", font=ImageFont.truetype(fonts[0], 32))
+    path = tmp_path / "title.png"
+    image.save(path)
+    with GuardedExtractor(timeout_s=300) as guard:
+        rec = guard.extract(path)
+    assert rec["format"] == "image" and rec["status"] == "failed"
+    assert "annual report" in rec["error"] and "OCR" in rec["error"]

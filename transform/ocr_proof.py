@@ -1,0 +1,181 @@
+"""Figures read by OCR count only when the report's own sums prove them.
+
+Runs after alignment, for documents read by OCR only (every other format never comes here). Each
+OCR'd figure carries the engine's reading of its cell: confidence and candidates (other numbers
+the engine found almost as likely). For every equation of rules 1-4 (`checks.py`) that fails:
+
+- where exactly one choice among the candidates of the cells involved makes every equation hold,
+  it is taken (`note.ocr_corrected`); a cell with ink the engine could not read (print under a
+  seal) may be any number up to UNREAD_UP_TO, so only equations pin it down;
+- where every cell involved was read with confidence and the broken equations are all of one rule,
+  they stay broken: the report's own mistake, reported as `source.rule*` by `check` as for any
+  other format;
+- else the cells that explain the break (read with doubt, or where a broken row meets a broken
+  column) are null with `extractor.ocr_unsure`, naming each cell and its candidates, until no
+  equation is broken.
+
+A figure no equation involves (table 二) cannot be proven: it is kept only when read with
+confidence UNCHECKED_SURE, else null with `extractor.ocr_unsure`.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from transform.checks import Equation, equations
+from transform.findings import Issue
+from transform.result import Alignment
+from transform.values import read_cell, to_unit
+from transform import template as tpl
+
+SURE = 0.9
+UNCHECKED_SURE = 0.9
+MAX_COMBINATIONS = 20000
+UNREAD_UP_TO = 99
+# Keys whose figure may be negative (table 二's 本年增/减 in the 2019 format).
+SIGNED_SUFFIX = ".change"
+
+
+def prove(result: Alignment, ocr: dict) -> list[Issue]:
+    values, cells = result.values, result.ocr_cells
+    issues = [Issue("note.ocr", f"read by OCR ({ocr.get('engine')}, {ocr.get('pages')} page(s), mean confidence {ocr.get('confidence')})")]
+    eqs = equations(values, result.template)
+    issues += _correct(values, cells, eqs)
+    issues += _null_doubtful(values, cells, eqs)
+    in_equations = {k for eq in eqs for k in eq.parts + eq.totals}
+    unproven = [k for k in cells if k not in in_equations and values.get(k) is not None and _confidence(cells[k]) < UNCHECKED_SURE]
+    for key in unproven:
+        issues.append(_unsure(key, cells[key], "no rule checks it and OCR read it with doubt"))
+        values[key] = None
+    # A change (本年增/减) may be negative, and a minus sign is the smallest mark on the page: a
+    # scan that lost it would give a wrong figure no rule can catch. Kept only when read signed.
+    for key in [k for k in cells if k.endswith(SIGNED_SUFFIX) and values.get(k) not in (None, 0) and values[k] > 0]:
+        issues.append(_unsure(key, cells[key], "a change may be negative and OCR may miss a minus sign"))
+        values[key] = None
+    return issues
+
+
+def _confidence(cell) -> float:
+    return float(getattr(cell.ocr, "confidence", 0.0))
+
+
+def _failing(values: dict, eqs: list[Equation]) -> list[Equation]:
+    return [eq for eq in eqs if eq.issue(values) is not None]
+
+
+def _options(key: str, cell) -> list:
+    """The figures a cell may print: its reading first, then the engine's candidates. A cell
+    where ink was found but nothing could be read (print under a seal) may print any small
+    number: only the equations can tell which."""
+    if not cell.ocr.text and _confidence(cell) == 0.0:
+        return list(range(UNREAD_UP_TO + 1))
+    out = []
+    for text in getattr(cell.ocr, "candidates", ()) or ():
+        value = read_cell(text)
+        if value.kind == "number":
+            number, _ = to_unit(value, tpl.unit_of(key))
+            if number not in out:
+                out.append(number)
+    return out
+
+
+def _correct(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
+    failing = _failing(values, eqs)
+    if not failing:
+        return []
+    suspects = sorted({k for eq in failing for k in eq.parts + eq.totals if k in cells})
+    choices = {k: _options(k, cells[k]) for k in suspects}
+    varied = [k for k in suspects if len(choices[k]) > 1 and values.get(k) in choices[k]]
+    # An unread cell is pinned down only by two equations at least (its row and its column).
+    varied = [k for k in varied if len(choices[k]) <= 10 or sum(k in eq.parts + eq.totals for eq in eqs) >= 2]
+    if not varied:
+        return []
+    size = 1
+    for k in varied:
+        size *= len(choices[k])
+    if size > MAX_COMBINATIONS:
+        return _propagate(values, cells, eqs, [k for k in suspects if _confidence(cells[k]) < SURE], choices)
+    touched = [eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)]
+    solutions = []
+    trial = dict(values)
+    for combo in product(*(choices[k] for k in varied)):
+        trial.update(zip(varied, combo))
+        if all(eq.issue(trial) is None for eq in touched) and not _failing(trial, failing):
+            solutions.append(combo)
+            if len(solutions) > 1:
+                return []
+    if len(solutions) != 1:
+        return []
+    issues = []
+    for key, number in zip(varied, solutions[0]):
+        if number != values[key]:
+            cell = cells[key]
+            issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r} (candidates {_cands(cell)}); "
+                                f"{number!r} is the only one that makes every rule hold", [key]))
+            values[key] = number
+    return issues
+
+
+def _propagate(values: dict, cells: dict, eqs: list[Equation], doubtful: list[str], choices: dict) -> list[Issue]:
+    """Too many combinations to try: the doubtful cells are unknowns, and an equation with one
+    unknown left fixes it (its only value given the confident cells). Taken only when every
+    unknown is fixed so, to one of its candidates, and every equation then holds."""
+    trial = dict(values)
+    for key in doubtful:
+        trial[key] = None
+    unknown = set(doubtful)
+    progress = True
+    while unknown and progress:
+        progress = False
+        for eq in eqs:
+            keys = eq.parts + eq.totals
+            open_keys = [k for k in keys if k in unknown]
+            if len(open_keys) != 1 or any(trial.get(k) is None for k in keys if k not in unknown):
+                continue
+            key = open_keys[0]
+            rest = sum(trial[k] for k in eq.totals if k != key) - sum(trial[k] for k in eq.parts if k != key)
+            number = rest if key in eq.parts else -rest
+            if number not in choices[key]:
+                return []
+            trial[key] = number
+            unknown.discard(key)
+            progress = True
+    if unknown or _failing(trial, eqs):
+        return []
+    issues = []
+    for key in doubtful:
+        if trial[key] != values[key]:
+            issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {cells[key].text!r} (candidates {_cands(cells[key])}); "
+                                f"{trial[key]!r} is the only figure the other rows and columns allow", [key]))
+        values[key] = trial[key]
+    return issues
+
+
+def _null_doubtful(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
+    """Null the OCR'd cells that explain the broken equations, unless the break is the report's:
+    every cell involved read with confidence, and the broken equations all of one rule (a figure
+    misprinted at the source breaks one rule; a misread or misplaced cell breaks a row and a
+    column, two rules)."""
+    issues = []
+    while failing := _failing(values, eqs):
+        involved = [k for eq in failing for k in eq.parts + eq.totals if k in cells and values.get(k) is not None]
+        if not involved:
+            break
+        if len({eq.rule for eq in failing}) == 1 and all(_confidence(cells[k]) >= SURE for k in involved):
+            break  # the report's own mistake: `check` reports it as source.rule*
+        doubtful = [k for k in dict.fromkeys(involved) if _confidence(cells[k]) < SURE or involved.count(k) > 1]
+        culprits = doubtful or list(dict.fromkeys(involved))
+        for key in culprits:
+            eq = next(e for e in failing if key in e.parts + e.totals)
+            issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) fails with it"))
+            values[key] = None
+    return issues
+
+
+def _unsure(key: str, cell, why: str) -> Issue:
+    return Issue("extractor.ocr_unsure", f"{key}: OCR read {cell.text!r} at confidence {_confidence(cell):.2f}, "
+                 f"candidates {_cands(cell)}; {why}; the figure is null", [key])
+
+
+def _cands(cell) -> str:
+    return "/".join(getattr(cell.ocr, "candidates", ()) or ()) or "none"
