@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-
-import yaml
 
 from extract.document import Paragraph, RawDocument, Table
 from transform import template as tpl
@@ -32,9 +29,8 @@ WRAPPED_FORMATS = ("pdf", "txt")
 TABLES_ONLY_FORMATS = ("xls", "xlsx")
 
 
-@cache
 def phrases() -> dict:
-    return yaml.safe_load(resources.files("transform").joinpath("phrases.yaml").read_text(encoding="utf-8"))
+    return tpl.template_data("phrases.yaml")
 
 
 @cache

@@ -41,16 +41,22 @@ def metrics() -> tuple[Metric, ...]:
 
 @cache
 def layout() -> dict:
-    text = resources.files("transform").joinpath("template.yaml").read_text(encoding="utf-8")
-    return _parsed_yaml(text)
+    return template_data("template.yaml")
 
 
-def _parsed_yaml(text: str) -> dict:
-    """template.yaml parsed, through a JSON copy kept beside the bytecode: importing PyYAML and
+@cache
+def template_data(name: str) -> dict:
+    """A YAML file of template knowledge beside this module (template.yaml, phrases.yaml), parsed."""
+    text = resources.files("transform").joinpath(name).read_text(encoding="utf-8")
+    return _parsed_yaml(text, Path(name).stem)
+
+
+def _parsed_yaml(text: str, stem: str) -> dict:
+    """A template file parsed, through a JSON copy kept beside the bytecode: importing PyYAML and
     parsing take a tenth of a second, most of a one-document run. The copy is named by the text's
-    hash, so an edited template is parsed afresh."""
+    hash, so an edited file is parsed afresh."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    cached = Path(__file__).resolve().parent / "__pycache__" / f"template-{digest}.json"
+    cached = Path(__file__).resolve().parent / "__pycache__" / f"{stem}-{digest}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
