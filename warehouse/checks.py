@@ -47,7 +47,7 @@ def _any(alias: str, keys: list[str]) -> str:
     return "(" + " OR ".join(f"{_c(alias, k)} IS NOT NULL" for k in keys) + ")"
 
 
-def _equations() -> list[tuple[str, list[str], list[str], list[str]]]:
+def rule_equations() -> list[tuple[str, list[str], list[str], list[str]]]:
     """(rule, keys, left keys, right keys) of every within-report equation."""
     eqs = []
     for c in [*COLUMNS, "total"]:
@@ -70,7 +70,7 @@ def _keys_literal(keys: list[str]) -> str:
 
 def rules_sql(ids_table: str) -> str:
     parts = []
-    for rule, keys, left, right in _equations():
+    for rule, keys, left, right in rule_equations():
         parts.append(
             f"SELECT report_id, '{rule}', {_keys_literal(keys)}, {_sum('w', left)} AS expected, "
             f"{_sum('w', right)} AS found, NULL::BIGINT, NULL::VARCHAR FROM figures_wide w "

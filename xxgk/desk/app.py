@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from transform.template import metrics
-from warehouse.checks import _equations
+from warehouse.checks import rule_equations
 from warehouse.export import county_tables, export_csv, export_docx, export_html
 from warehouse.layout import national_tables_css, national_tables_html
 from xxgk.desk.decisions import BadDecision, Publisher, parse_value
@@ -48,7 +48,7 @@ def metric_labels() -> dict[str, str]:
 
 @cache
 def equations() -> dict[tuple[str, tuple[str, ...]], tuple[list[str], list[str]]]:
-    return {(rule, tuple(keys)): (left, right) for rule, keys, left, right in _equations()}
+    return {(rule, tuple(keys)): (left, right) for rule, keys, left, right in rule_equations()}
 
 
 def number(v: Any) -> str:
