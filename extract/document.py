@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Mapping
 
 
 @dataclass(slots=True)
@@ -116,6 +117,22 @@ class RawDocument:
     @property
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+
+@dataclass(frozen=True)
+class PagePictures:
+    """The pictures an HTML page shows as separate files (`<img src="t3.jpg">`), fetched by the harvest
+    with the page: the reader reads them with the page as one document and fetches nothing itself.
+
+    `page_url` is the page's address (its relative `src` resolve against it, or its `<base href>`);
+    `files` maps a picture's absolute URL to its bytes; `failed` maps a picture that could not be
+    fetched to the reason. Pictures the page shows that are in neither (logos, icons the harvest
+    left alone) are not the report's.
+    """
+
+    page_url: str
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    failed: Mapping[str, str] = field(default_factory=dict)
 
 
 class ReadError(Exception):

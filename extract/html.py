@@ -1,4 +1,12 @@
-"""HTML pages: real tables (rowspan/colspan) and tables flattened into one paragraph per cell."""
+"""HTML pages: real tables (rowspan/colspan) and tables flattened into one paragraph per cell.
+
+A page whose report is pictures (no table of figures, `<img>` in the body) is read by OCR: the
+pictures carried in the page (`data:` URIs) and those kept as separate files, which the harvest
+fetched with the page and hands over as `PagePictures` (this reader fetches nothing). All are read
+in page order as one document. When a picture the harvest meant to fetch could not be fetched, the
+page is not read (a `ReadError` naming it): a report read without one of its pages would give its
+other tables as if complete; the next harvest fetches the picture again and the page is read then.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,7 @@ import lxml.etree
 import lxml.html
 
 from extract.decoding import declared_charset, decode_text
-from extract.document import Cell, Paragraph, RawDocument, ReadError, Table
+from extract.document import Cell, PagePictures, Paragraph, RawDocument, ReadError, Table
 from extract.settings import Limits
 
 _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "section", "article", "center",
@@ -17,7 +25,13 @@ _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sec
 _SKIP = {"script", "style", "noscript", "template", "head", "iframe", "object", "select", "option"}
 
 
-def read(data: bytes, limits: Limits) -> RawDocument:
+# A table with fewer figures than this is the page's layout or a caption, not a report's table.
+_REPORT_TABLE_FIGURES = 8
+# An image file a picture's enclosing link may point at (the full-size picture behind a thumbnail).
+PICTURE_EXTENSIONS = ("jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp")
+
+
+def read(data: bytes, limits: Limits, pictures: PagePictures | None = None) -> RawDocument:
     if len(data) > limits.max_html_bytes:
         raise ReadError(f"HTML page too large ({len(data) // 2**20} MB; the limit is {limits.max_html_bytes // 2**20} MB)")
     text = decode_text(data, declared_charset(data))
@@ -35,28 +49,86 @@ def read(data: bytes, limits: Limits) -> RawDocument:
     body = root.find("body") if root.find("body") is not None else root
     _walk(body, blocks)
     full_text = "\n".join([title] + [_block_text(b) for b in blocks])
-    if not any(isinstance(b, Table) for b in blocks) and (pictures := _embedded_pictures(body, limits)):
-        from extract.ocr import open_image, read_images
+    if not any(_holds_figures(b) for b in blocks) and (images := _report_pictures(body, root, limits, pictures)):
+        from extract.ocr import read_images
 
         # A report body whose tables are pictures: read them, the page's title and text kept.
-        scanned = read_images([im for p in pictures for im in open_image(p, limits)], "html", limits)
+        scanned = read_images(images, "html", limits)
         scanned.text = full_text + "\n" + scanned.text
         scanned.title = title or None
         return scanned
     return RawDocument(format="html", text=full_text, blocks=blocks, title=title or None)
 
 
-def _embedded_pictures(body, limits: Limits) -> list[bytes]:
-    """Pictures carried inside the page (`<img src="data:image/...;base64,...">`), in order."""
-    out = []
+def _holds_figures(block) -> bool:
+    """A table of a report: it prints figures (a layout table around pictures prints none)."""
+    return isinstance(block, Table) and sum(
+        bool(c.text) and c.text.replace(",", "").replace(".", "", 1).isdigit() for c in block.cells) >= _REPORT_TABLE_FIGURES
+
+
+def picture_addresses(img) -> list[str]:
+    """Where an `<img>` element's picture may be, best first: the image file its enclosing link
+    points at (a thumbnail of the full page), a lazy-loading attribute, then `src`."""
+    found = []
+    anchor = next((a for a in img.iterancestors("a")), None)
+    if anchor is not None:
+        href = (anchor.get("href") or "").strip()
+        if href.split("?", 1)[0].rsplit(".", 1)[-1].lower() in PICTURE_EXTENSIONS:
+            found.append(href)
+    for attribute in ("data-original", "data-src", "src"):
+        value = (img.get(attribute) or "").strip()
+        if value and value not in found:
+            found.append(value)
+    return found
+
+
+def _report_pictures(body, root, limits: Limits, given: PagePictures | None) -> list:
+    """The report's page images in page order: pictures carried in the page (`data:` URIs) and the
+    files the harvest fetched with it (`given`); a picture that could not be fetched stops the read."""
+    from extract.ocr import open_image
+
+    base = None
+    if given is not None:
+        from extract.urls import normalize_url, page_base
+
+        base = page_base(root, given.page_url)
+    images, failed, seen = [], [], set()
     for img in body.iter("img"):
         src = (img.get("src") or "").strip()
         if src.startswith("data:image/") and ";base64," in src[:64]:
             try:
-                out.append(base64.b64decode(src.split(",", 1)[1], validate=False))
+                images.extend(open_image(base64.b64decode(src.split(",", 1)[1], validate=False), limits))
             except (ValueError, binascii.Error):
                 continue
-    return out
+            continue
+        if given is None:
+            continue
+        for address in picture_addresses(img):
+            url = normalize_url(base, address)
+            if url in seen or (url not in given.files and url not in given.failed):
+                continue
+            seen.add(url)
+            if url in given.failed:
+                failed.append(f"{url} ({given.failed[url]})")
+            else:
+                images.extend(_fetched_picture(url, given.files[url], limits))
+            break
+    if failed:
+        raise ReadError(f"the report is pictures and {len(failed)} of them could not be fetched, so the page was "
+                        f"not read: {'; '.join(failed[:3])}")
+    return images
+
+
+def _fetched_picture(url: str, data: bytes, limits: Limits) -> list:
+    """A fetched picture's frames, or none when it is too small to be a page (a logo, an icon)."""
+    from extract.ocr import open_image
+
+    try:
+        frames = open_image(data, limits)
+    except ReadError as exc:
+        raise ReadError(f"the page's picture {url}: {exc}") from exc
+    side = limits.min_page_picture_side
+    return [f for f in frames if f.width >= side and f.height >= side]
 
 
 def _block_text(block) -> str:

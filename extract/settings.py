@@ -21,6 +21,8 @@ class Limits:
     # 300 dpi is 8.7 million); a larger image is refused before it is decoded.
     max_ocr_pages: int = 20
     max_image_pixels: int = 40_000_000
+    # A picture of a report page smaller than this on a side is a logo or an icon, not a page.
+    min_page_picture_side: int = 200
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

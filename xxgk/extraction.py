@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from extract import DEFAULT_LIMITS, Limits, RawDocument, ReadError, read_document, sniff
+from extract import DEFAULT_LIMITS, Limits, PagePictures, RawDocument, ReadError, read_document, sniff
 from extract.dates import page_date, signature_date
 from transform.align import NotAReport, align
 from transform.audit import audit
@@ -58,13 +58,15 @@ def _record(path: str, data: bytes, fmt: str) -> dict[str, Any]:
 
 
 def extract_bytes(
-    data: bytes, path: str = "", limits: Limits = DEFAULT_LIMITS, provenance: bool = False
+    data: bytes, path: str = "", limits: Limits = DEFAULT_LIMITS, provenance: bool = False,
+    pictures: PagePictures | None = None,
 ) -> dict[str, Any]:
-    """The extraction record of one document (the `xxgk extract --json` line)."""
+    """The extraction record of one document (the `xxgk extract --json` line); `pictures`: the
+    files an HTML page shows, fetched with it (read with the page as one document)."""
     fmt = sniff(data) if data else "unknown"
     record = _record(path, data, fmt)
     try:
-        document = read_document(data, fmt, limits)
+        document = read_document(data, fmt, limits, pictures)
         record["dates"] = _dates(data, fmt, document.text)
     except Exception as exc:
         record["error"] = _reason(exc, path)
@@ -116,7 +118,8 @@ def _reason(exc: Exception, path: str) -> str:
     return f"could not read the document ({type(exc).__name__}: {detail})"[:280]
 
 
-def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False) -> dict[str, Any]:
+def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False,
+                 pictures: PagePictures | None = None) -> dict[str, Any]:
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -125,7 +128,7 @@ def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, prove
         data = p.read_bytes()
     except OSError as exc:
         return failed_record(p, f"cannot open the file ({exc.strerror or exc})")
-    return extract_bytes(data, str(p), limits, provenance)
+    return extract_bytes(data, str(p), limits, provenance, pictures)
 
 
 def failed_record(path: str | os.PathLike, error: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Extraction in a child process with a time limit and a memory cap, for the nightly job: a
 document that hangs a reader or exhausts memory costs one `failed` record, never the run.
 
-The child (`python -m xxgk.worker MEMORY_MB`) reads one file path per line on stdin and answers
-with one extraction record per line on stdout. The parent (`GuardedExtractor`) waits for each
+The child (`python -m xxgk.worker MEMORY_MB`) reads one job per line on stdin (a file path, and
+for an HTML page the pictures it shows as files: `PictureFiles`) and answers with one extraction
+record per line on stdout. The parent (`GuardedExtractor`) waits for each
 answer up to its time limit; past it, or when the child dies, it records the document as failed
 and starts a new child for the next one.
 """
@@ -15,6 +16,7 @@ import resource
 import select
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from typing import Any
 
 from xxgk.extraction import failed_record
@@ -35,14 +37,18 @@ class GuardedExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def extract(self, path: str | os.PathLike, provenance: bool = False) -> dict[str, Any]:
+    def extract(self, path: str | os.PathLike, provenance: bool = False,
+                pictures: "PictureFiles | None" = None) -> dict[str, Any]:
         child = self._child or self._start()
+        job = {"path": str(path), "provenance": provenance}
+        if pictures is not None:
+            job["pictures"] = {"page_url": pictures.page_url, "files": pictures.files, "failed": pictures.failed}
         try:
-            child.stdin.write(json.dumps({"path": str(path), "provenance": provenance}) + "\n")
+            child.stdin.write(json.dumps(job) + "\n")
             child.stdin.flush()
         except (BrokenPipeError, OSError):
             self._stop()
-            return self.extract(path, provenance)  # the child had died after its last answer: once more, fresh
+            return self.extract(path, provenance, pictures)  # the child had died after its last answer: once more, fresh
         ready, _, _ = select.select([child.stdout], [], [], self.timeout_s)
         if not ready:
             self._stop()
@@ -76,6 +82,35 @@ class GuardedExtractor:
             self._child = None
 
 
+@dataclass(frozen=True)
+class PictureFiles:
+    """The pictures an HTML page shows as files, as the harvest stored them: picture URL → path of
+    its stored file, and picture URL → why it could not be fetched. The child reads the files."""
+
+    page_url: str
+    files: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _page_pictures(job: dict | None):
+    """The job's pictures read into the reader's input (a missing or oversized file is a failed picture)."""
+    if job is None:
+        return None
+    from extract import DEFAULT_LIMITS, PagePictures
+
+    files, failed = {}, dict(job.get("failed") or {})
+    for url, path in (job.get("files") or {}).items():
+        try:
+            if os.path.getsize(path) > DEFAULT_LIMITS.max_file_bytes:
+                failed[url] = f"larger than {DEFAULT_LIMITS.max_file_bytes // 2**20} MB"
+                continue
+            with open(path, "rb") as handle:
+                files[url] = handle.read()
+        except OSError:
+            failed[url] = "its harvested file is missing from the raw store"
+    return PagePictures(job["page_url"], files, failed)
+
+
 def _serve(memory_mb: int) -> None:
     limit = memory_mb * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -83,7 +118,8 @@ def _serve(memory_mb: int) -> None:
 
     for line in sys.stdin:
         job = json.loads(line)
-        record = extract_path(job["path"], provenance=job.get("provenance", False))
+        record = extract_path(job["path"], provenance=job.get("provenance", False),
+                              pictures=_page_pictures(job.get("pictures")))
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

@@ -1,4 +1,4 @@
-"""Finding report entries, attachments and pagination on a portal's pages.
+"""Finding report entries, attachments, pictures and pagination on a portal's pages.
 
 Defaults (when a source has no `rules`):
 - entries: links on a listing page whose text (or title attribute) mentions 年度报告 or 年报, or
@@ -7,7 +7,9 @@ Defaults (when a source has no `rules`):
   on a listing page only those whose text also looks like an entry;
 - pagination: links whose text is 下一页/上一页/首页/尾页/末页 or a page number, hrefs shaped like
   `index_N.html`, and TRS-style `createPageHTML(total, current, "index", "html")` scripts; when a
-  page links to `index_N.html` the pages `index_1 .. index_N` in between are listed as well.
+  page links to `index_N.html` the pages `index_1 .. index_N` in between are listed as well;
+- pictures: the `<img>` of a report page's main content that are its report (a scan shown in the
+  page), in page order: not the site's logos, icons and buttons (`pictures.yaml`: the words as data).
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
+import yaml
 from lxml import etree
 
 from extract.harvest.registry import Rules
+from extract.urls import normalize_url, page_base
 
 ENTRY_TEXT = re.compile(r"年度报告|年报")
 DISCLOSURE_WITH_YEAR = re.compile(r"政府信息公开.*(19|20)\d{2}|(19|20)\d{2}.*政府信息公开")
@@ -35,23 +41,9 @@ BLOCK_TAGS = {"li", "tr", "dd", "dt", "p", "div", "td", "article", "section"}
 class Link:
     url: str
     text: str
-    kind: str  # "entry" | "attachment" | "listing"
+    kind: str  # "entry" | "attachment" | "listing" | "picture"
     published_on: date | None = None
-
-
-def normalize_url(base: str, href: str) -> str | None:
-    href = (href or "").strip().replace("\\", "/")
-    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-        return None
-    try:
-        url = urljoin(base, href)
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme, parts.netloc.lower(), path, parts.query, ""))
+    position: int | None = None  # a picture's place among the page's pictures (1-based)
 
 
 def extension(url: str) -> str:
@@ -125,10 +117,7 @@ def _parse_page(html: str, page_url: str):
     doc = _parse(html)
     if doc is None:
         return None
-    base_href = doc.find(".//base[@href]")
-    if base_href is not None:
-        return doc, normalize_url(page_url, base_href.get("href")) or page_url
-    return doc, page_url
+    return doc, page_base(doc, page_url)
 
 
 def discover_listing(html: str, page_url: str, rules: Rules) -> list[Link]:
@@ -230,3 +219,87 @@ def discover_attachments(html: str, page_url: str, rules: Rules) -> list[Link]:
             continue
         links[url] = Link(url, text, "attachment")
     return list(links.values())
+
+
+PICTURE_WORDS_PATH = Path(__file__).with_name("pictures.yaml")
+_PIXELS = re.compile(r"^\s*(\d+)\s*(px)?\s*$", re.I)
+
+
+@lru_cache(maxsize=1)
+def picture_words() -> dict:
+    return yaml.safe_load(PICTURE_WORDS_PATH.read_text(encoding="utf-8"))
+
+
+def discover_pictures(html: str, page_url: str) -> list[Link]:
+    """The pictures a report page shows as its report, in page order (kind "picture", `position`
+    1, 2, ...): those of the page's main content where it can be told, never the site's chrome,
+    logos, icons or buttons, nor pictures carried in the page itself (data: URIs). A preview that
+    links its full-size picture counts as that picture. The HTML reader reads them with the page."""
+    from extract.html import picture_addresses
+
+    parsed = _parse_page(html, page_url)
+    if parsed is None:
+        return []
+    doc, base = parsed
+    words = picture_words()
+    body = doc.find("body") if doc.find("body") is not None else doc
+    content = _main_content(body, words)
+    scope = body if content is None else content
+    found: dict[str, Link] = {}
+    for img in scope.iter("img"):
+        addresses = picture_addresses(img)
+        url = normalize_url(base, addresses[0]) if addresses else None
+        if url is None or url == page_url or url in found or _inside_chrome(img, scope, words):
+            continue
+        linked = addresses[0] != (img.get("data-original") or img.get("data-src") or img.get("src") or "").strip()
+        if _site_picture(img, url, words, sized=not linked):
+            continue
+        found[url] = Link(url, (img.get("alt") or img.get("title") or "").strip(), "picture", position=len(found) + 1)
+    return list(found.values())
+
+
+def _marked(element, markers: list[str]) -> bool:
+    """The element's id or a class is one of `markers`, or has one as a part (article-content)."""
+    for token in f"{element.get('id') or ''} {element.get('class') or ''}".lower().split():
+        if any(m.lower() == token or m.lower() in re.split(r"[-_]", token) for m in markers):
+            return True
+    return False
+
+
+def _main_content(body, words: dict):
+    """The first element marked as the page's content that shows pictures (outside the chrome), else None."""
+    for element in body.iter():
+        if isinstance(element.tag, str) and _marked(element, words["content_markers"]) \
+                and element.find(".//img") is not None and not _chrome(element, words):
+            return element
+    return None
+
+
+def _chrome(element, words: dict) -> bool:
+    return element.tag in words["chrome_tags"] or _marked(element, words["chrome_markers"])
+
+
+def _inside_chrome(img, scope, words: dict) -> bool:
+    for element in img.iterancestors():
+        if element is scope:
+            return False
+        if _chrome(element, words):
+            return True
+    return False
+
+
+def _site_picture(img, url: str, words: dict, sized: bool) -> bool:
+    """A logo, an icon, a button: by its file's name or extension, its alt text, or its size attributes."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    if extension(url) in words["skip_extensions"] or any(w in name for w in words["file_words"]):
+        return True
+    label = f"{img.get('alt') or ''} {img.get('title') or ''}".lower()
+    if any(w.lower() in label for w in words["alt_words"]):
+        return True
+    if not sized:
+        return False
+    for attribute, least in (("width", words["min_width"]), ("height", words["min_height"])):
+        match = _PIXELS.match(img.get(attribute) or "")
+        if match and int(match.group(1)) < least:
+            return True
+    return False

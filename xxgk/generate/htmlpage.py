@@ -135,3 +135,73 @@ def _flat(grid: Grid, word_markup: bool) -> list[str]:
             else:
                 out.append(f"<p>{_text(c.text, False)}</p>")
     return out
+
+
+def render_scan_page(spec: ReportSpec, dpi: int = 200, *, jpeg_quality: int = 80, chrome: bool = True,
+                     thumbnails: bool = False, **scan_options: Any) -> tuple[bytes, dict[str, bytes]]:
+    """The report as a portal page whose report is scanned pictures kept as separate files, as many
+    sites publish it: `(page, {src: bytes})`, each `src` relative to the page (serve the files beside it).
+
+    The pages are `render_scan`'s (same degradations; `scan_options` go to it), one JPEG per page,
+    `<img>` in the article in page order. With `chrome` [True] the page also shows the site's
+    logo (in the header, no size attributes) and a small icon in the footer (width and height
+    given): pictures that are not the report's. With `thumbnails` [False] each page shows a small
+    preview linking the full-size picture (`<a href="p1.jpg"><img src="p1_s.jpg" width=200></a>`).
+    """
+    import io
+
+    from PIL import Image
+
+    from xxgk.generate.scan import render_scan
+
+    tiff = Image.open(io.BytesIO(render_scan(spec, "tiff", dpi, **scan_options)))
+    files: dict[str, bytes] = {}
+    stem = f"W0{spec.year + 1}0110{spec.seed % 100000:05d}"
+    shown = []
+    for n in range(getattr(tiff, "n_frames", 1)):
+        tiff.seek(n)
+        page = tiff.convert("RGB")
+        name = f"{stem}_{n + 1}.jpg"
+        files[name] = _jpeg_bytes(page, jpeg_quality)
+        if thumbnails:
+            small = f"{stem}_{n + 1}_s.jpg"
+            files[small] = _jpeg_bytes(page.resize((200, round(200 * page.height / page.width))), 70)
+            shown.append(f'<p><a href="{name}" target="_blank"><img src="{small}" width="200" alt="第{n + 1}页"></a></p>')
+        else:
+            shown.append(f'<p style="text-align:center"><img src="{name}" alt="第{n + 1}页" style="max-width:100%"></p>')
+    title = escape(build_report(spec, style_from(merged_quirks(spec, {}, HTML_QUIRKS))).title)
+    out = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8">', f"<title>{title}</title></head><body>"]
+    if chrome:
+        files["logo.png"] = _png_bytes((420, 90), (180, 20, 20))
+        files["jiucuo.png"] = _png_bytes((110, 55), (200, 30, 30))
+        out.append(f'<div class="header"><img src="logo.png" alt="{escape(spec.agency)}">'
+                   '<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; 政府信息公开年报</div></div>')
+    out.append(f'<div class="article"><h1>{title}</h1><div class="info">发布时间：{published_on(spec):%Y-%m-%d}</div>')
+    out.extend(shown)
+    out.append("</div>")
+    if chrome:
+        out.append('<div class="footer"><img src="jiucuo.png" width="110" height="55" alt="政府网站找错">'
+                   f"主办单位：{escape(spec.agency)}</div>")
+    out.append("</body></html>")
+    return "\n".join(out).encode("utf-8"), files
+
+
+def _jpeg_bytes(image, quality: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def _png_bytes(size: tuple[int, int], colour: tuple[int, int, int]) -> bytes:
+    """A plain picture of the site's own (a logo, an icon): not a page of the report."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, (255, 255, 255))
+    ImageDraw.Draw(image).rectangle((4, 4, size[0] - 5, size[1] - 5), outline=colour, width=3)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return buf.getvalue()
