@@ -9,7 +9,9 @@ Data folder layout (DIR):
     corrections.jsonl                      reviewers' decisions
 
 Extraction is keyed by sha256: a document is extracted once per extractor version, so a night
-with nothing new extracts nothing. A document that cannot be read becomes a `failed` record and
+with nothing new extracts nothing. A report page whose report is pictures kept as files is read
+with the pictures the harvest fetched for it (`page_pictures`), as one document under the page's
+sha256; it is read again when its pictures change (one fetched at last, or a new version). A document that cannot be read becomes a `failed` record and
 never fails the flow.
 """
 
@@ -29,7 +31,7 @@ from extract.harvest.registry import load_registry
 from extract.harvest.run import harvest as run_harvest
 from extract.harvest.store import RawStore
 from xxgk.extraction import EXTRACTOR_VERSION, failed_record
-from xxgk.worker import GuardedExtractor
+from xxgk.worker import GuardedExtractor, PictureFiles
 
 BATCH = 16  # documents per extraction task: enough work per task to outweigh Prefect's overhead
 
@@ -68,7 +70,8 @@ def harvest(sources_file: str = "sources.yaml", data_dir: str = "data", only: li
 
 
 def harvested_documents(data_dir: str | os.PathLike) -> list[str]:
-    """sha256 of every document the harvest stored (listing pages excluded)."""
+    """sha256 of every document the harvest stored (listing pages and the pictures of pages excluded:
+    a page's pictures are read with the page)."""
     log = Path(data_dir) / "harvest.duckdb"
     if not log.exists():
         return []
@@ -76,37 +79,99 @@ def harvested_documents(data_dir: str | os.PathLike) -> list[str]:
     try:
         rows = con.execute(
             "SELECT DISTINCT sha256 FROM harvest_fetches WHERE sha256 IS NOT NULL AND kind <> 'listing' "
-            "AND outcome <> 'failed' ORDER BY 1"
+            "AND outcome <> 'failed' AND picture_of IS NULL ORDER BY 1"
         ).fetchall()
     finally:
         con.close()
     return [r[0] for r in rows]
 
 
-def pending_documents(data_dir: str | os.PathLike) -> list[str]:
+def page_pictures(data_dir: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """sha256 of a report page → the pictures it shows as its report, as the harvest last fetched
+    them: {"page_url", "files": {picture URL: sha256}, "failed": {picture URL: why}} (files in page order)."""
+    log = Path(data_dir) / "harvest.duckdb"
+    if not log.exists():
+        return {}
+    con = duckdb.connect(str(log), read_only=True)
+    try:
+        # The page as last fetched (a page's bytes may sit under several URLs: its pictures are those
+        # shown at that URL, which its relative addresses resolve against).
+        rows = con.execute("""
+            WITH pages AS (
+                SELECT sha256 AS page, arg_max(url, fetch_id) AS url, arg_max(coalesce(final_url, url), fetch_id) AS page_url
+                FROM harvest_fetches WHERE kind = 'entry' AND sha256 IS NOT NULL GROUP BY sha256),
+            latest AS (
+                SELECT picture_of, parent_url, url, sha256, outcome, error, picture_index,
+                       row_number() OVER (PARTITION BY picture_of, parent_url, url ORDER BY fetch_id DESC) AS n
+                FROM harvest_fetches WHERE picture_of IS NOT NULL)
+            SELECT p.page, l.url, l.sha256, l.outcome, l.error, p.page_url
+            FROM pages p JOIN latest l ON l.picture_of = p.page AND l.parent_url = p.url AND l.n = 1
+            ORDER BY p.page, l.picture_index, l.url""").fetchall()
+    finally:
+        con.close()
+    pictures: dict[str, dict[str, Any]] = {}
+    for page, url, sha, outcome, error, page_url in rows:
+        entry = pictures.setdefault(page, {"page_url": page_url, "files": {}, "failed": {}})
+        if outcome == "failed" or sha is None:
+            entry["failed"][url] = error or "not fetched"
+        else:
+            entry["files"][url] = sha
+    return pictures
+
+
+def extraction_jobs(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every harvested document to extract: {"sha256"} and, for a page showing its report as
+    pictures, {"pictures": page_pictures' entry}."""
+    pictures = page_pictures(data_dir)
+    return [{"sha256": sha, **({"pictures": pictures[sha]} if sha in pictures else {})}
+            for sha in harvested_documents(data_dir)]
+
+
+def pending_documents(data_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """The jobs whose record by this extractor is missing, or was read with other pictures."""
     done = extracted_dir(data_dir)
-    return [sha for sha in harvested_documents(data_dir) if not (done / f"{sha}.json").exists()]
+    return [job for job in extraction_jobs(data_dir) if not _extracted(done / f"{job['sha256']}.json", job)]
+
+
+def _extracted(path: Path, job: dict[str, Any]) -> bool:
+    if not path.exists():
+        return False
+    if "pictures" not in job:
+        return True
+    return json.loads(path.read_text(encoding="utf-8")).get("pictures") == job["pictures"]
 
 
 @task(name="extract documents", retries=1, retry_delay_seconds=5)
-def extract_batch(data_dir: str, shas: list[str]) -> dict[str, int]:
-    """Extract a batch of stored documents, each in a child process with a time limit and a memory
-    cap (a hanging or exploding document is one failed record); records are written atomically."""
+def extract_batch(data_dir: str, jobs: list[dict[str, Any]]) -> dict[str, int]:
+    """Extract a batch of stored documents (`extraction_jobs`), each in a child process with a time
+    limit and a memory cap (a hanging or exploding document is one failed record); records are
+    written atomically. A page's pictures go to the reader with it; the record keeps which."""
     store = RawStore(Path(data_dir) / "raw")
     out = extracted_dir(data_dir)
     out.mkdir(parents=True, exist_ok=True)
     statuses: dict[str, int] = {}
     with GuardedExtractor() as extractor:
-        for sha in shas:
+        for job in jobs:
+            sha = job["sha256"]
             path = store.path(sha)
             if path.is_file():
-                record = extractor.extract(path, provenance=True)  # the desk shows where figures were printed
+                record = extractor.extract(path, provenance=True,  # the desk shows where figures were printed
+                                           pictures=_picture_files(store, job.get("pictures")))
             else:
                 record = failed_record(path, "the harvested file is missing from the raw store")
                 record["sha256"] = sha
+            if "pictures" in job:
+                record["pictures"] = job["pictures"]
             _write_json(out / f"{sha}.json", record)
             statuses[record["status"]] = statuses.get(record["status"], 0) + 1
     return statuses
+
+
+def _picture_files(store: RawStore, pictures: dict[str, Any] | None) -> PictureFiles | None:
+    if pictures is None:
+        return None
+    files = {url: str(store.path(sha)) for url, sha in pictures["files"].items()}
+    return PictureFiles(pictures["page_url"], files, dict(pictures["failed"]))
 
 
 def _write_json(path: Path, record: dict) -> None:
@@ -151,7 +216,7 @@ def wrapper_pages(data_dir: str | os.PathLike) -> set[str]:
             SELECT DISTINCT e.sha256 FROM harvest_fetches e
             WHERE e.kind = 'entry' AND e.sha256 IS NOT NULL AND EXISTS (
                 SELECT 1 FROM harvest_fetches a
-                WHERE a.kind = 'attachment' AND a.parent_url IN (e.url, e.final_url))""").fetchall()
+                WHERE a.kind = 'attachment' AND a.picture_of IS NULL AND a.parent_url IN (e.url, e.final_url))""").fetchall()
     finally:
         con.close()
     return {r[0] for r in rows}

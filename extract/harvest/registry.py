@@ -53,7 +53,8 @@ class Politeness(_Strict):
 class Limits(_Strict):
     max_list_pages: Annotated[int, Field(ge=1)] = 50  # listing pages per column (start URL or discovered), itself included
     max_entries: Annotated[int, Field(ge=1)] = 2000  # report pages per source
-    max_documents: Annotated[int, Field(ge=1)] = 10000  # entries + attachments per source
+    max_documents: Annotated[int, Field(ge=1)] = 10000  # entries + attachments (and pictures) per source
+    max_page_pictures: Annotated[int, Field(ge=0)] = 20  # pictures of a report page fetched with it (a scan's pages)
     max_bytes: Annotated[int, Field(ge=1024)] = 100 * 1024 * 1024  # per response
 
 

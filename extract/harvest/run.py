@@ -1,4 +1,8 @@
-"""The harvest loop: listing pages -> report pages -> attachments, for every source, politely.
+"""The harvest loop: listing pages -> report pages -> attachments and pictures, for every source, politely.
+
+A report page's pictures (a scan shown in the page: `discover_pictures`) are fetched as attachments
+of that page version (`picture_of`, `picture_index`), at most `limits.max_page_pictures` per page;
+a picture the page also links as a file is fetched once, as a picture (it is read with the page).
 
 Threads fetch (one pool, bounded; per host no more in flight than its concurrency cap); the main thread
 owns scheduling and the fetch log, which it writes in small transactions. Interrupting loses nothing:
@@ -17,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from extract.harvest.discover import Link, discover_attachments, normalize_url
+from extract.harvest.discover import Link, discover_attachments, discover_pictures, normalize_url
 from extract.harvest.fetch import Conditional, Fetcher, FetchResult, decode_html
 from extract.harvest.listings import read_listing
 from extract.harvest.registry import Source
@@ -41,6 +45,13 @@ class Task:
     entry_title: str | None = None
     published_on: date | None = None
     column_url: str | None = None  # the column (start URL or discovered) this fetch belongs to
+    picture_of: str | None = None  # a picture's page version (sha256), read with it
+    picture_index: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Fetched once per run: a URL, and a picture once per page version showing it."""
+        return self.url if self.picture_of is None else f"{self.url} {self.picture_of}"
 
 
 @dataclass(slots=True)
@@ -116,6 +127,7 @@ class Harvest:
             "http_status": result.status, "etag": result.etag, "last_modified": result.last_modified,
             "content_type": result.content_type, "file_name": result.file_name, "attempts": result.attempts,
             "elapsed_ms": result.elapsed_ms, "fetched_at": datetime.now().astimezone(), "column_url": task.column_url,
+            "picture_of": task.picture_of, "picture_index": task.picture_index,
         }
         if not result.ok:
             row.update(outcome="failed", error=result.error)
@@ -147,7 +159,9 @@ class Harvest:
             if task.kind == "listing":
                 links = read_listing(text, base, task.source.rules).links
             else:
-                links = discover_attachments(text, base, task.source.rules)
+                pictures = discover_pictures(text, base)
+                shown = {p.url for p in pictures}
+                links = [a for a in discover_attachments(text, base, task.source.rules) if a.url not in shown] + pictures
         return Done(task, result, row, links)
 
     @staticmethod
@@ -239,11 +253,11 @@ class Harvest:
                           "reason": reason, "seen_at": datetime.now().astimezone()})
 
         def enqueue(task: Task) -> None:
-            if task.url in seen:
+            if task.key in seen:
                 return
             source = task.source
             if not source.allows(task.url):
-                seen.add(task.url)
+                seen.add(task.key)
                 skip(source, task.url, task.parent_url, "host not in allowed_hosts")
                 return
             used = budget[source.id]
@@ -251,14 +265,14 @@ class Harvest:
             if task.kind == "listing" and used.get(pages_key, 0) >= source.limits.max_list_pages:
                 return  # pagination beyond the limit is not worth a row each
             if task.kind == "entry" and used["entry"] >= source.limits.max_entries:
-                seen.add(task.url)
+                seen.add(task.key)
                 skip(source, task.url, task.parent_url, f"over max_entries ({source.limits.max_entries})")
                 return
             if task.kind != "listing" and used["documents"] >= source.limits.max_documents:
-                seen.add(task.url)
+                seen.add(task.key)
                 skip(source, task.url, task.parent_url, f"over max_documents ({source.limits.max_documents})")
                 return
-            seen.add(task.url)
+            seen.add(task.key)
             if task.kind == "listing":
                 used[pages_key] = used.get(pages_key, 0) + 1
             else:
@@ -278,6 +292,14 @@ class Harvest:
                     continue
                 if link.kind == "listing":
                     enqueue(Task(task.source, url, "listing", parent_url=task.url, column_url=task.column_url))
+                elif link.kind == "picture":
+                    cap = task.source.limits.max_page_pictures
+                    if link.position > cap:
+                        skip(task.source, url, task.url, f"over max_page_pictures ({cap})")
+                        continue
+                    enqueue(Task(task.source, url, "attachment", listing_url=task.listing_url, parent_url=task.url,
+                                 link_text=link.text, entry_title=task.entry_title, published_on=task.published_on,
+                                 column_url=task.column_url, picture_of=done.row["sha256"], picture_index=link.position))
                 elif task.kind == "listing":
                     enqueue(Task(task.source, url, link.kind, listing_url=task.url, parent_url=task.url,
                                  link_text=link.text, entry_title=link.text, published_on=link.published_on,

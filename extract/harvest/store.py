@@ -20,10 +20,10 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "sql" / "harve
 FETCH_COLUMNS = (
     "run_id", "source_id", "kind", "url", "final_url", "listing_url", "parent_url", "link_text", "entry_title",
     "published_on", "http_status", "etag", "last_modified", "content_type", "file_name", "encoding", "size",
-    "sha256", "attempts", "elapsed_ms", "fetched_at", "outcome", "error", "column_url",
+    "sha256", "attempts", "elapsed_ms", "fetched_at", "outcome", "error", "column_url", "picture_of", "picture_index",
 )
 
-_INTS = ("http_status", "size", "attempts", "elapsed_ms")
+_INTS = ("http_status", "size", "attempts", "elapsed_ms", "picture_index")
 FETCH_TYPES = {c: pa.int64() if c in _INTS else pa.string() for c in FETCH_COLUMNS}
 FETCH_TYPES["published_on"] = pa.date32()
 FETCH_TYPES["fetched_at"] = pa.timestamp("us", tz="UTC")

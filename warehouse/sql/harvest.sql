@@ -84,6 +84,12 @@ GROUP BY url;
 -- The listing page's column (a start URL or a discovered 年报 column) each fetch belongs to.
 ALTER TABLE harvest_fetches ADD COLUMN IF NOT EXISTS column_url VARCHAR;
 
+-- A picture a report page shows as its report (a scan in the page: <img src="t3.jpg">) is fetched with the
+-- page as kind 'attachment' and read with it, never on its own: picture_of is the sha256 of the page version
+-- that shows it, picture_index its place among that page's pictures (1-based). NULL for every other fetch.
+ALTER TABLE harvest_fetches ADD COLUMN IF NOT EXISTS picture_of VARCHAR;
+ALTER TABLE harvest_fetches ADD COLUMN IF NOT EXISTS picture_index INTEGER;
+
 -- 年报 columns found by discovery (extract/harvest/sitewalk.py). Never deleted: a column that a complete
 -- discovery no longer finds is marked gone (status 'gone', gone_since) and comes back when found again.
 CREATE TABLE IF NOT EXISTS harvest_columns (

@@ -30,6 +30,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 FORMATS = ("pdf", "docx", "doc", "wps", "xls", "xlsx")
+PICTURE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "tif": "image/tiff"}
 
 
 @dataclass
@@ -47,6 +48,9 @@ class Report:
     html_body: str  # the report itself, as HTML (paragraphs and tables)
     attachments: list[Attachment] = field(default_factory=list)
     slug: str = ""
+    # Files the page shows (its pictures: a scanned report, the site's logo), served beside the page
+    # under these names; `html_body` refers to them by name.
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- placeholder files of each format
@@ -195,6 +199,9 @@ def _report_documents(base_url: str, directory: str, month: str, slug: str, repo
         href = (f"./P0{slug[1:]}_{k}.{ext}", file_path, f"{base_url}{file_path}")[(j + k) % 3]
         links.append(f'<p>附件：<a href="{escape(href)}">{escape(attachment.name)}</a></p>')
         docs.append(PortalDocument(file_path, attachment.body, attachment.content_type, _attachment_headers(attachment)))
+    for name, data in report.files.items():
+        docs.append(PortalDocument(f"{directory}{month}/{name}", data,
+                                   PICTURE_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")))
     body = (f'<h1 class="title">{escape(report.title)}</h1><div class="info">发布日期：{report.published:%Y-%m-%d}</div>'
             f'<div class="content">{report.html_body}</div><div class="attachments">{"".join(links)}</div>')
     data, content_type = _page(report.title, body, codec, declare)
