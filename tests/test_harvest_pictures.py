@@ -73,7 +73,7 @@ def test_the_pages_pictures_are_fetched_with_it_and_the_sites_are_not(site):
     assert all(r["kind"] == "attachment" and r["outcome"] == "new" and r["parent_url"] == page["url"] for r in pictures)
     requested = _requested(site)
     assert all(requested.count(name) == 1 for name in full)  # linked and shown: fetched once, as a picture
-    assert not {"logo.png", "jiucuo.png"} & set(requested)
+    assert not [name for name in requested if "logo" in name or "jiucuo" in name]
     assert not any(name.endswith("_s.jpg") for name in requested)
     # the pictures are no documents of their own; an image linked as a file still is one (extract/image.py)
     documents = set(harvested_documents(data))
@@ -123,7 +123,7 @@ def test_a_picture_that_could_not_be_fetched_fails_the_page_by_name_until_it_is_
     rows = query(data, "SELECT * FROM harvest_fetches WHERE run_id = ? AND picture_of IS NOT NULL", [again.run_id])
     assert {r["outcome"] for r in rows} == {"unchanged", "failed"}
     assert len(page_pictures(data)[page["sha256"]]["files"]) == len(site["broken_files"]) - 3  # 2 logos and the missing
-    assert not {"logo.png", "jiucuo.png"} & set(_requested(site))
+    assert not [name for name in _requested(site) if "logo" in name or "jiucuo" in name]
     # ... and once the picture is published, the next harvest fetches it and the page is read again
     path = next(p for p in served.portal.documents if p.endswith("/t20210115_2.html")).rsplit("/", 1)[0] + "/" + missing
     from xxgk.portal import PortalDocument

@@ -24,7 +24,7 @@ import random
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from xxgk.generate import render
 from xxgk.generate.figures import break_rule, make_figures
@@ -119,7 +119,8 @@ def write_demo_corpus(
     seed: int = 0,
     region_codes: tuple[str, ...] = tuple(COUNTIES),
     flaws: bool = False,
-    scans: bool = False,
+    scans: bool | Collection[str] = False,
+    scan_wrap: str = "pdf",
 ) -> list[dict]:
     """Write `n_agencies` agencies x `years` reports for each county into `out_dir`.
 
@@ -130,9 +131,12 @@ def write_demo_corpus(
     March (late), one whose prose states another number of applications than its table, and the
     county government's report published again in February with corrected figures (a second
     report of the same agency and year). Every entry has `published`, the date its page and the
-    portal's listing show. With `scans`, the third agency of each county publishes its latest report
-    as a scan (an image-only PDF, stamped and skewed: read by OCR). Returns the manifest's document
-    entries (file names are relative to `out_dir`).
+    portal's listing show. With `scans` (True, or the region codes of the counties meant), the third
+    agency of each county publishes its latest report as a scan (stamped and skewed: read by OCR),
+    as an image-only PDF (`scan_wrap` "pdf") or as an HTML page showing the scanned pages as picture
+    files beside it ("html_files": the entry lists them under `pictures`, with the site's logo and
+    icon, which are no part of the report). Returns the manifest's document entries (file names are
+    relative to `out_dir`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -164,11 +168,21 @@ def write_demo_corpus(
                 spec = ReportSpec(agency, year, template, figures,
                                   title_style=rng.choice(["agency_first", "agency_first", "year_first"]),
                                   seed=doc_seed, region_code=code, form=form)
-                scanned = scans and year == years[-1] and ai == 3
+                scanned = (scans if isinstance(scans, bool) else code in scans) and year == years[-1] and ai == 3
+                pictures: list[str] = []
                 if scanned:
-                    fmt, quirks = "pdf", {"scan": True, "ruled": True}
+                    fmt, quirks = ("html", {"scan": True, "ruled": True, "pictures": True}) if scan_wrap == "html_files" \
+                        else ("pdf", {"scan": True, "ruled": True})
                 name = f"{code}-{ai:02d}-{year}.{fmt}"
-                if scanned:
+                if scanned and scan_wrap == "html_files":
+                    from xxgk.generate.htmlpage import render_scan_page
+
+                    page, files = render_scan_page(spec, 200, ruled=True, stem=name.rsplit(".", 1)[0])
+                    (out / name).write_bytes(page)
+                    for file_name, data in files.items():
+                        (out / file_name).write_bytes(data)
+                    pictures = list(files)
+                elif scanned:
                     from xxgk.generate.scan import render_scan
 
                     (out / name).write_bytes(render_scan(spec, "pdf", 200, ruled=True))
@@ -189,6 +203,7 @@ def write_demo_corpus(
                     **({"broken_rules": broken} if broken else {}),
                     "published": published,
                     **({"audit": audit} if audit else {}),
+                    **({"pictures": pictures} if pictures else {}),
                 })
                 if flaws and year == years[-1] and ai == 1:
                     entries.append(_republished(out, entries[-1], spec, fmt, quirks))

@@ -138,7 +138,8 @@ def _flat(grid: Grid, word_markup: bool) -> list[str]:
 
 
 def render_scan_page(spec: ReportSpec, dpi: int = 200, *, jpeg_quality: int = 80, chrome: bool = True,
-                     thumbnails: bool = False, **scan_options: Any) -> tuple[bytes, dict[str, bytes]]:
+                     thumbnails: bool = False, stem: str | None = None,
+                     **scan_options: Any) -> tuple[bytes, dict[str, bytes]]:
     """The report as a portal page whose report is scanned pictures kept as separate files, as many
     sites publish it: `(page, {src: bytes})`, each `src` relative to the page (serve the files beside it).
 
@@ -147,6 +148,8 @@ def render_scan_page(spec: ReportSpec, dpi: int = 200, *, jpeg_quality: int = 80
     logo (in the header, no size attributes) and a small icon in the footer (width and height
     given): pictures that are not the report's. With `thumbnails` [False] each page shows a small
     preview linking the full-size picture (`<a href="p1.jpg"><img src="p1_s.jpg" width=200></a>`).
+    Files are named `{stem}_1.jpg`, … and `{stem}_logo.png`, `{stem}_jiucuo.png` (stem: from the spec
+    when not given, as portals name uploads).
     """
     import io
 
@@ -156,7 +159,7 @@ def render_scan_page(spec: ReportSpec, dpi: int = 200, *, jpeg_quality: int = 80
 
     tiff = Image.open(io.BytesIO(render_scan(spec, "tiff", dpi, **scan_options)))
     files: dict[str, bytes] = {}
-    stem = f"W0{spec.year + 1}0110{spec.seed % 100000:05d}"
+    stem = stem or f"W0{spec.year + 1}0110{spec.seed % 100000:05d}"
     shown = []
     for n in range(getattr(tiff, "n_frames", 1)):
         tiff.seek(n)
@@ -172,15 +175,15 @@ def render_scan_page(spec: ReportSpec, dpi: int = 200, *, jpeg_quality: int = 80
     title = escape(build_report(spec, style_from(merged_quirks(spec, {}, HTML_QUIRKS))).title)
     out = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8">', f"<title>{title}</title></head><body>"]
     if chrome:
-        files["logo.png"] = _png_bytes((420, 90), (180, 20, 20))
-        files["jiucuo.png"] = _png_bytes((110, 55), (200, 30, 30))
-        out.append(f'<div class="header"><img src="logo.png" alt="{escape(spec.agency)}">'
+        files[f"{stem}_logo.png"] = _png_bytes((420, 90), (180, 20, 20))
+        files[f"{stem}_jiucuo.png"] = _png_bytes((110, 55), (200, 30, 30))
+        out.append(f'<div class="header"><img src="{stem}_logo.png" alt="{escape(spec.agency)}">'
                    '<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">政府信息公开</a> &gt; 政府信息公开年报</div></div>')
     out.append(f'<div class="article"><h1>{title}</h1><div class="info">发布时间：{published_on(spec):%Y-%m-%d}</div>')
     out.extend(shown)
     out.append("</div>")
     if chrome:
-        out.append('<div class="footer"><img src="jiucuo.png" width="110" height="55" alt="政府网站找错">'
+        out.append(f'<div class="footer"><img src="{stem}_jiucuo.png" width="110" height="55" alt="政府网站找错">'
                    f"主办单位：{escape(spec.agency)}</div>")
     out.append("</body></html>")
     return "\n".join(out).encode("utf-8"), files

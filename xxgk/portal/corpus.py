@@ -3,8 +3,9 @@ laid out like a real one (xxgk/portal/county.py: the county's column, 部门信�
 column per agency), and the source registry that points the harvester at them: one entry per county,
 discovering its columns from the portal's root.
 
-An HTML document becomes the report page itself; any other format becomes an entry page that
-links it as an attachment, as real portals do. Everything served is invented and says so.
+An HTML document becomes the report page itself (with the picture files it shows, for a scan
+published as pictures); any other format becomes an entry page that links it as an attachment, as
+real portals do. Everything served is invented and says so.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def corpus_reports(corpus_dir: str | Path, entries: list[dict]) -> dict[str, lis
                      else date(entry["year"] + 1, 1, 10) + timedelta(days=i % 20))
         if entry["format"] == "html":
             match = _BODY.search(decode_text(data))
-            report = Report(title, published, match.group(1) if match else "", slug=f"t{i:04d}")
+            files = {name: (root / name).read_bytes() for name in entry.get("pictures", ())}
+            report = Report(title, published, match.group(1) if match else "", slug=f"t{i:04d}", files=files)
         else:
             ext = entry["format"]
             attachment = Attachment(f"{title}.{ext}", data, CONTENT_TYPES.get(ext, "application/octet-stream"),
