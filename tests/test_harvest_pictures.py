@@ -10,7 +10,9 @@ import pytest
 
 from extract.harvest.discover import discover_pictures
 from extract.harvest.run import harvest
-from flows.nightly import extract_batch, extracted_dir, harvested_documents, page_pictures, pending_documents
+from flows.nightly import (
+    extract_batch, extracted_dir, extraction_jobs, harvested_documents, page_pictures, pending_documents,
+)
 from harvest_support import fetches, make_source, query, raw_files
 from xxgk.generate import make_spec
 from xxgk.generate.htmlpage import render_scan_page
@@ -116,12 +118,13 @@ def test_a_picture_that_could_not_be_fetched_fails_the_page_by_name_until_it_is_
     assert page["sha256"] not in {j["sha256"] for j in pending_documents(data)}
 
     # re-running fetches and stores nothing new while the portal is unchanged ...
-    files_before = raw_files(data)
+    files_before, jobs_before = raw_files(data), extraction_jobs(data)
     served.portal.reset_log()
     again = harvest([site["source"]], data)
     assert again.documents("new", "changed") == 0 and raw_files(data) == files_before
     rows = query(data, "SELECT * FROM harvest_fetches WHERE run_id = ? AND picture_of IS NOT NULL", [again.run_id])
     assert {r["outcome"] for r in rows} == {"unchanged", "failed"}
+    assert extraction_jobs(data) == jobs_before  # the same pages with the same pictures: nothing to read again
     assert len(page_pictures(data)[page["sha256"]]["files"]) == len(site["broken_files"]) - 3  # 2 logos and the missing
     assert not [name for name in _requested(site) if "logo" in name or "jiucuo" in name]
     # ... and once the picture is published, the next harvest fetches it and the page is read again

@@ -28,7 +28,8 @@ def command(ctx: click.Context, data_dir: str, agencies: int, open_desk: bool) -
     console = table_console()
     data = Path(data_dir)
     corpus = data / "corpus"
-    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023), flaws=True, scans=True)
+    entries = write_demo_corpus(corpus, n_agencies=agencies, years=(2020, 2021, 2022, 2023), flaws=True, scans=True,
+                                scan_wrap=("pdf", "html_files"))  # one county's scan is a page of picture files
     n_scans = sum(bool(e["quirks"].get("scan")) for e in entries)
     console.print(f"demo corpus: {len(entries)} generated reports in {corpus} (invented figures; {n_scans} scans, read by OCR)")
     served = serve_corpus(corpus, entries)

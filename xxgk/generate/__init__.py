@@ -13,6 +13,9 @@
   -> bytes; each renderer's docstring lists its quirks. `render(spec, fmt, **quirks)` dispatches.
 - `render_scan(spec, wrap="pdf"|"docx"|"html"|"jpg"|"png"|"tiff", dpi=200, skew=1.5, stamp=True, ...)`
   (module `xxgk.generate.scan`): the PDF rasterised and degraded as a real scan, then wrapped.
+- `render_scan_page(spec, dpi=200, thumbnails=False)` (module `xxgk.generate.htmlpage`): a portal
+  page showing those scanned pages as picture files, with the site's logo and icon:
+  `(page bytes, {src: file bytes})`.
 - `write_demo_corpus(out_dir, ...)` (module `xxgk.generate.corpus`): a small mixed corpus with a
   manifest. All figures are invented.
 """

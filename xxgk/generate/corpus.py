@@ -120,7 +120,7 @@ def write_demo_corpus(
     region_codes: tuple[str, ...] = tuple(COUNTIES),
     flaws: bool = False,
     scans: bool | Collection[str] = False,
-    scan_wrap: str = "pdf",
+    scan_wrap: str | tuple[str, ...] = "pdf",
 ) -> list[dict]:
     """Write `n_agencies` agencies x `years` reports for each county into `out_dir`.
 
@@ -135,16 +135,17 @@ def write_demo_corpus(
     agency of each county publishes its latest report as a scan (stamped and skewed: read by OCR),
     as an image-only PDF (`scan_wrap` "pdf") or as an HTML page showing the scanned pages as picture
     files beside it ("html_files": the entry lists them under `pictures`, with the site's logo and
-    icon, which are no part of the report). Returns the manifest's document entries (file names are
-    relative to `out_dir`).
+    icon, which are no part of the report); a tuple of wraps goes round the counties. Returns the
+    manifest's document entries (file names are relative to `out_dir`).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     entries: list[dict] = []
     n = 0
-    for code in region_codes:
+    for county, code in enumerate(region_codes):
         agencies = agencies_of(code, n_agencies)
+        wrap = scan_wrap if isinstance(scan_wrap, str) else scan_wrap[county % len(scan_wrap)]
         for ai, agency in enumerate(agencies, start=1):
             previous: dict | None = None  # the agency's figures of the year before
             for year in years:
@@ -171,10 +172,10 @@ def write_demo_corpus(
                 scanned = (scans if isinstance(scans, bool) else code in scans) and year == years[-1] and ai == 3
                 pictures: list[str] = []
                 if scanned:
-                    fmt, quirks = ("html", {"scan": True, "ruled": True, "pictures": True}) if scan_wrap == "html_files" \
+                    fmt, quirks = ("html", {"scan": True, "ruled": True, "pictures": True}) if wrap == "html_files" \
                         else ("pdf", {"scan": True, "ruled": True})
                 name = f"{code}-{ai:02d}-{year}.{fmt}"
-                if scanned and scan_wrap == "html_files":
+                if scanned and wrap == "html_files":
                     from xxgk.generate.htmlpage import render_scan_page
 
                     page, files = render_scan_page(spec, 200, ruled=True, stem=name.rsplit(".", 1)[0])
