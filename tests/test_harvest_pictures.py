@@ -179,3 +179,20 @@ def test_at_most_max_page_pictures_per_page(tmp_path):
         assert {r.path for r in served.portal.requests} >= {"/xxgk/p1.jpg"} and "/xxgk/p3.jpg" not in {r.path for r in served.portal.requests}
     finally:
         served.stop()
+
+
+def test_the_guarded_reader_gets_the_pictures_from_the_raw_store_and_names_one_that_is_gone(tmp_path):
+    from xxgk.worker import GuardedExtractor, PictureFiles
+
+    page, files = render_scan_page(make_spec(43, "2021"), 100, chrome=False)
+    (tmp_path / "t1.html").write_bytes(page)
+    names = sorted(files)
+    (tmp_path / names[0]).write_bytes(b"<html>not a picture: a soft 404</html>")
+    base = "http://www.xiaxian.gov.cn/xxgk/202401/"
+    with GuardedExtractor(timeout_s=120) as extractor:
+        gone = extractor.extract(tmp_path / "t1.html", pictures=PictureFiles(
+            base + "t1.html", {base + n: str(tmp_path / n) for n in names[1:]}, {}))
+        broken = extractor.extract(tmp_path / "t1.html", pictures=PictureFiles(
+            base + "t1.html", {base + names[0]: str(tmp_path / names[0])}, {}))
+    assert gone["status"] == "failed" and base + names[1] in gone["error"] and "missing from the raw store" in gone["error"]
+    assert broken["status"] == "failed" and broken["error"].startswith(f"the page's picture {base + names[0]}: damaged")
