@@ -85,3 +85,25 @@ def test_pdf_provenance_boxes_frame_the_printed_figure(tmp_path, ruled):
             assert 0 <= x0 < x1 <= page.width and 0 <= top < bottom <= page.height
             inside = page.crop((x0 - 0.5, top - 0.5, x1 + 0.5, bottom + 0.5)).extract_text().split()
             assert where["text"] in inside, (key, where, inside)
+
+
+def test_a_saved_page_is_read_with_the_pictures_beside_it_and_they_are_not_read_alone(tmp_path):
+    # A browser's "save page, complete": the page and its pictures in page_files/ (a scan shown as pictures).
+    from xxgk.generate.htmlpage import render_scan_page
+
+    spec = make_spec(seed=12, template="2021", agency="夏县教育局", year=2023)
+    page, files = render_scan_page(spec, 200, ruled=True)
+    (tmp_path / "page_files").mkdir()
+    for name, data in files.items():
+        (tmp_path / "page_files" / name).write_bytes(data)
+        page = page.replace(f'src="{name}"'.encode(), f'src="page_files/{name}"'.encode())
+    (tmp_path / "报告.html").write_bytes(page)
+    result = run("extract", "--json", "--workers", "1", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]  # the pictures are not documents of their own
+    assert record["format"] == "html" and record["error"] is None and record["agency"] == spec.agency
+    codes = {i["code"] for i in record["issues"]}
+    unsure = {k for i in record["issues"] if i["code"] == "extractor.ocr_unsure" for k in i["keys"]}
+    assert "note.ocr" in codes
+    assert {k: v for k, v in record["values"].items() if v is not None} == {
+        k: v for k, v in spec.figures.items() if k not in unsure}  # never a wrong figure

@@ -119,7 +119,9 @@ def _reason(exc: Exception, path: str) -> str:
 
 
 def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, provenance: bool = False,
-                 pictures: PagePictures | None = None) -> dict[str, Any]:
+                 pictures: PagePictures | None = None, saved_pictures: bool = False) -> dict[str, Any]:
+    """The record of one file. `saved_pictures`: an HTML page saved to disk is read with the
+    pictures it shows from files beside it (`saved_page_pictures`), as the harvest reads a page."""
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -128,7 +130,63 @@ def extract_path(path: str | os.PathLike, limits: Limits = DEFAULT_LIMITS, prove
         data = p.read_bytes()
     except OSError as exc:
         return failed_record(p, f"cannot open the file ({exc.strerror or exc})")
+    if saved_pictures and pictures is None:
+        pictures = saved_page_pictures(p, data, limits)
     return extract_bytes(data, str(p), limits, provenance, pictures)
+
+
+# What a page read from disk is filed under: the keys of its pictures (an address nothing fetches).
+LOCAL_ORIGIN = "http://localhost/"
+
+
+def saved_picture_paths(path: Path, data: bytes, every: bool = False) -> tuple[str, dict[str, Path]]:
+    """The pictures an HTML page saved to disk shows from files beside it (a browser's 'save page,
+    complete': page.html and page_files/), picked as the harvest picks a page's pictures (not the
+    site's logos and icons; with `every`, all it shows): (the page's key, {picture key: file}),
+    files inside the page's folder only."""
+    if sniff(data[:65536]) != "html" or b"<img" not in data.lower():
+        return "", {}
+    from urllib.parse import quote, unquote, urlsplit
+
+    from extract.decoding import declared_charset, decode_text
+    from extract.harvest.discover import discover_pictures
+    from extract.urls import normalize_url
+
+    page_url = LOCAL_ORIGIN + quote(path.name)
+    text = decode_text(data, declared_charset(data))
+    if every:
+        import lxml.html
+
+        from extract.html import picture_addresses
+
+        try:
+            images = lxml.html.document_fromstring(text).iter("img")
+        except ValueError:
+            return page_url, {}
+        urls = [normalize_url(page_url, a) for img in images for a in picture_addresses(img)]
+    else:
+        urls = [link.url for link in discover_pictures(text, page_url)]
+    folder = path.resolve().parent
+    found: dict[str, Path] = {}
+    for url in urls:
+        if url and url.startswith(LOCAL_ORIGIN):
+            local = (folder / unquote(urlsplit(url).path).lstrip("/")).resolve()
+            if local.is_relative_to(folder) and local.is_file():
+                found[url] = local
+    return page_url, found
+
+
+def saved_page_pictures(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> PagePictures | None:
+    page_url, found = saved_picture_paths(path, data)
+    if not found:
+        return None
+    files, failed = {}, {}
+    for url, local in found.items():
+        if local.stat().st_size > limits.max_file_bytes:
+            failed[url] = f"larger than {limits.max_file_bytes // 2**20} MB"
+        else:
+            files[url] = local.read_bytes()
+    return PagePictures(page_url, files, failed)
 
 
 def failed_record(path: str | os.PathLike, error: str) -> dict[str, Any]:
@@ -152,7 +210,9 @@ def _sha256_file(p: Path) -> str | None:
 
 
 def iter_files(paths: list[str]) -> list[Path]:
-    """Every file named, and every file under a folder named, in a stable order."""
+    """Every file named, and every file under a folder named, in a stable order; less the pictures
+    that an HTML page among them shows from files beside it (its report's are read with the page,
+    the site's logos and icons are no documents)."""
     files: list[Path] = []
     for raw in paths:
         p = Path(raw)
@@ -160,7 +220,14 @@ def iter_files(paths: list[str]) -> list[Path]:
             files.extend(sorted(f for f in p.rglob("*") if f.is_file() and not _is_sidecar(f)))
         else:
             files.append(p)
-    return files
+    shown: set[Path] = set()
+    for f in files:
+        if f.suffix.lower() in (".html", ".htm", ".shtml", ".xhtml"):
+            try:
+                shown.update(saved_picture_paths(f, f.read_bytes(), every=True)[1].values())
+            except OSError:
+                continue
+    return [f for f in files if f.resolve() not in shown] if shown else files
 
 
 def _is_sidecar(f: Path) -> bool:

@@ -38,9 +38,11 @@ class GuardedExtractor:
         self.close()
 
     def extract(self, path: str | os.PathLike, provenance: bool = False,
-                pictures: "PictureFiles | None" = None) -> dict[str, Any]:
+                pictures: "PictureFiles | None" = None, saved_pictures: bool = False) -> dict[str, Any]:
+        """`pictures`: a harvested page's; `saved_pictures`: a page saved to disk is read with the
+        pictures beside it (`xxgk extract`, never the nightly job: its store holds only blobs)."""
         child = self._child or self._start()
-        job = {"path": str(path), "provenance": provenance}
+        job = {"path": str(path), "provenance": provenance, "saved_pictures": saved_pictures}
         if pictures is not None:
             job["pictures"] = {"page_url": pictures.page_url, "files": pictures.files, "failed": pictures.failed}
         try:
@@ -48,7 +50,7 @@ class GuardedExtractor:
             child.stdin.flush()
         except (BrokenPipeError, OSError):
             self._stop()
-            return self.extract(path, provenance, pictures)  # the child had died after its last answer: once more, fresh
+            return self.extract(path, provenance, pictures, saved_pictures)  # the child had died after its last answer: once more, fresh
         ready, _, _ = select.select([child.stdout], [], [], self.timeout_s)
         if not ready:
             self._stop()
@@ -119,7 +121,7 @@ def _serve(memory_mb: int) -> None:
     for line in sys.stdin:
         job = json.loads(line)
         record = extract_path(job["path"], provenance=job.get("provenance", False),
-                              pictures=_page_pictures(job.get("pictures")))
+                              pictures=_page_pictures(job.get("pictures")), saved_pictures=job.get("saved_pictures", False))
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

@@ -29,7 +29,8 @@ def command(paths: tuple[str, ...], as_json: bool, provenance: bool, workers: in
     """Extract tables 二, 三 and 四 of each document (every file under a folder), check the rules.
 
     A document that cannot be read is reported as failed with the reason; the batch goes on and
-    exits 0. Records come out in the order of the files.
+    exits 0. Records come out in the order of the files. An HTML page saved with its pictures
+    beside it (page.html and page_files/) is read with them; those pictures are not read alone.
     """
     files = iter_files(list(paths))
     records = []
@@ -67,7 +68,7 @@ def _progress(total: int):
 
 def _extracted(files: list, provenance: bool, workers: int) -> Iterator[dict]:
     if workers == 0:
-        yield from (extract_path(path, provenance=provenance) for path in files)
+        yield from (extract_path(path, provenance=provenance, saved_pictures=True) for path in files)
         return
     import queue
     from concurrent.futures import ThreadPoolExecutor
@@ -82,7 +83,7 @@ def _extracted(files: list, provenance: bool, workers: int) -> Iterator[dict]:
     def one(path) -> dict:
         extractor = free.get()
         try:
-            return extractor.extract(path, provenance)
+            return extractor.extract(path, provenance, saved_pictures=True)
         finally:
             free.put(extractor)
 
