@@ -32,8 +32,6 @@ SURE = 0.9
 UNCHECKED_SURE = 0.9
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
-# Keys whose figure may be negative (table 二's 本年增/减 in the 2019 format).
-SIGNED_SUFFIX = ".change"
 
 
 def prove(result: Alignment, ocr: dict) -> list[Issue]:
@@ -42,16 +40,18 @@ def prove(result: Alignment, ocr: dict) -> list[Issue]:
     eqs = equations(values, result.template)
     issues += _correct(values, cells, eqs)
     issues += _null_doubtful(values, cells, eqs)
+    issues += _null_unchecked(values, cells, eqs)
     in_equations = {k for eq in eqs for k in eq.parts + eq.totals}
     unproven = [k for k in cells if k not in in_equations and values.get(k) is not None and _confidence(cells[k]) < UNCHECKED_SURE]
     for key in unproven:
         issues.append(_unsure(key, cells[key], "no rule checks it and OCR read it with doubt"))
         values[key] = None
     # A change (本年增/减) may be negative, and a minus sign is the smallest mark on the page: a
-    # scan that lost it would give a wrong figure no rule can catch. Kept only when read signed.
-    for key in [k for k in cells if k.endswith(SIGNED_SUFFIX) and values.get(k) not in (None, 0) and values[k] > 0]:
-        issues.append(_unsure(key, cells[key], "a change may be negative and OCR may miss a minus sign"))
-        values[key] = None
+    # figure no rule checks is kept only where its sign was measured on the ink (page.ink_sign).
+    for key in [k for k in cells if tpl.may_be_negative(k) and values.get(k) not in (None, 0)]:
+        if not getattr(cells[key].ocr, "sign_checked", False):
+            issues.append(_unsure(key, cells[key], "its sign could not be measured on the ink and OCR may miss a minus sign"))
+            values[key] = None
     return issues
 
 
@@ -169,6 +169,23 @@ def _null_doubtful(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue
             eq = next(e for e in failing if key in e.parts + e.totals)
             issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) fails with it"))
             values[key] = None
+    return issues
+
+
+def _null_unchecked(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
+    """An OCR'd figure in an equation that cannot be evaluated (another of its terms is null) is
+    not proven by it, and may be wrong in a way the other equations miss: a row read beside the
+    label of the next row holds its own sum, only its column proves where it belongs. So it is
+    null too. One pass over the nulls as they stand (no cascade from the nulls it adds)."""
+    issues = []
+    missing = {k for eq in eqs for k in eq.parts + eq.totals if values.get(k) is None}
+    for key in [k for k in cells if values.get(k) is not None]:
+        eq = next((e for e in eqs if key in e.parts + e.totals and missing & set(e.parts + e.totals)), None)
+        if eq is not None:
+            gone = sorted(missing & set(eq.parts + eq.totals))
+            issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) cannot prove it: {', '.join(gone)} null"))
+    for issue in issues:
+        values[issue.keys[0]] = None
     return issues
 
 
