@@ -193,7 +193,8 @@ class RapidEngine:
                     continue
                 return plain  # a printed character that is no digit: "—", "/", a word
             chars.append(DIGITS[d])
-            sure.append(float(share[d]) * conf)
+            # Sure as the likeliest step gives the digit in any of its forms (0 and O are one 0).
+            sure.append(float(digit_mass[frames, d].max()))
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
         if not any(ch in DIGITS for ch in chars) or chars[-1] == "." or chars[0] == ".":
             return plain
@@ -239,7 +240,7 @@ def _strip(scaled: list[np.ndarray], members: list[tuple[int, int, int]], width:
 # What the recogniser prints for a digit in a number box (full-width forms, and o for 0 most of all).
 DIGIT_FORMS = {d: {d, chr(ord(d) + 0xFEE0)} for d in DIGITS}
 DIGIT_FORMS["0"] |= {"o", "O", "〇", "○", "。"}
-DIGIT_FORMS["1"] |= {"l", "I", "|"}
+DIGIT_FORMS["1"] |= {"l", "I", "|", "]", "[", "丨", "!"}
 FORM_DIGIT = {form: int(d) for d, forms in DIGIT_FORMS.items() for form in forms}
 
 

@@ -23,6 +23,7 @@ RED_MARGIN = 60
 SEAL_DARKEST = 140
 # A reading below this is in doubt: read again, and if still no word, a blank in doubt.
 DOUBT = 0.5
+JUNK = 0.1
 MINUS = {"-", "－", "—", "一", "–"}
 
 
@@ -37,7 +38,9 @@ def prepare(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Only light red is seal: print under it stays dark in the red channel, even where JPEG's
         # coarse colour tints it red.
         seal = (channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN) & (grey > SEAL_DARKEST)
-        text[seal] = 255
+        # The seal's rims, blurred into grey by the scan and JPEG, go with it (light pixels only).
+        rims = cv2.dilate(seal.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0
+        text[rims & (grey > SEAL_DARKEST)] = 255
     grey, text = cv2.medianBlur(grey, 3), cv2.medianBlur(text, 3)
     angle = skew_angle(grey)
     if abs(angle) >= 0.05:
@@ -188,7 +191,7 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
     readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others))) for b, r in zip(free, readings)]
-    for line in _lines(list(zip(free, readings))):
+    for line in _rows(list(zip(free, readings))):
         placed.append((min(b[1] for b, _ in line), _line_block(line, page)))
     placed.sort(key=lambda item: item[0])
     blocks = [b for _, b in placed]
@@ -394,11 +397,9 @@ def _ink_box(clean: np.ndarray, cb) -> tuple[float, float, float, float] | None:
 
 
 def _lines(items: list) -> list[list]:
-    """Boxes outside ruled tables grouped into lines: a box joins the line whose middle it spans."""
+    """Boxes grouped into lines: a box joins the line whose middle it spans."""
     lines: list[list] = []
     for box, reading in sorted(items, key=lambda it: (it[0][1] + it[0][3]) / 2):
-        if reading is not None and not reading.text:
-            continue
         cy = (box[1] + box[3]) / 2
         for line in lines:
             mid = sum((b[1] + b[3]) / 2 for b, _ in line) / len(line)
@@ -411,6 +412,32 @@ def _lines(items: list) -> list[list]:
     for line in lines:
         line.sort(key=lambda it: it[0][0])
     return lines
+
+
+def _rows(items: list) -> list[list]:
+    """Read boxes outside ruled tables grouped into lines. The figures of a table row sit on one
+    line however its label wraps: they make the rows, and a label line joins the row it overlaps
+    most (the two lines of a wrapped label both, in reading order); the rest is grouped as text."""
+    items = [(b, r) for b, r in items if r.text and not (r.confidence < JUNK and not r.candidates)]
+    numbers = [(b, r) for b, r in items if r.candidates and not _has_cjk(r.text)]
+    rows = [line for line in _lines(numbers) if len(line) >= 2]
+    in_rows = {id(b) for line in rows for b, _ in line}
+    rest = [(b, r) for b, r in items if id(b) not in in_rows]
+    loose = []
+    for box, reading in rest:
+        best, share = None, 0.3
+        for line in rows:
+            top, bottom = min(b[1] for b, _ in line), max(b[3] for b, _ in line)
+            overlap = (min(bottom, box[3]) - max(top, box[1])) / max(box[3] - box[1], 1)
+            if overlap > share:
+                best, share = line, overlap
+        (best.append((box, reading)) if best is not None else loose.append((box, reading)))
+    for line in rows:
+        first = min(b[0] for b, r in line if r.candidates and not _has_cjk(r.text))
+        label = sorted((it for it in line if it[0][2] <= first + 2), key=lambda it: (it[0][1], it[0][0]))
+        label = [it for part in _lines(label) for it in part]  # its lines top to bottom, each left to right
+        line[:] = label + sorted((it for it in line if it[0][2] > first + 2), key=lambda it: it[0][0])
+    return sorted(rows + _lines(loose), key=lambda line: min(b[1] for b, _ in line))
 
 
 def _signed(line: list) -> list:
