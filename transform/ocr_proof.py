@@ -29,7 +29,11 @@ from transform.values import read_cell, to_unit
 from transform import template as tpl
 
 SURE = 0.9
+# A cell no other equation checks stands beside a broken one only when read all but certainly.
+SURE_ALONE = 0.97
 UNCHECKED_SURE = 0.9
+# A cell no other equation checks stands beside a broken one only when read all but certainly.
+SURE_ALONE = 0.97
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
 
@@ -38,6 +42,7 @@ def prove(result: Alignment, ocr: dict) -> list[Issue]:
     values, cells = result.values, result.ocr_cells
     issues = [Issue("note.ocr", f"read by OCR ({ocr.get('engine')}, {ocr.get('pages')} page(s), mean confidence {ocr.get('confidence')})")]
     eqs = equations(values, result.template)
+    issues += _unsign(values, cells)
     issues += _correct(values, cells, eqs)
     issues += _null_doubtful(values, cells, eqs)
     issues += _null_unchecked(values, cells, eqs)
@@ -52,6 +57,17 @@ def prove(result: Alignment, ocr: dict) -> list[Issue]:
         if not getattr(cells[key].ocr, "sign_checked", False):
             issues.append(_unsure(key, cells[key], "its sign could not be measured on the ink and OCR may miss a minus sign"))
             values[key] = None
+    return issues
+
+
+def _unsign(values: dict, cells: dict) -> list[Issue]:
+    """A figure the format never prints below zero, read with a minus sign: the mark before it
+    (a speck, a seal's edge) is no sign. Its size stands, for the equations to prove."""
+    issues = []
+    for key in [k for k in cells if isinstance(values.get(k), (int, float)) and values[k] < 0 and not tpl.may_be_negative(k)]:
+        issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r}; this figure is never negative, "
+                            f"the mark before it is no minus sign: {-values[key]!r}", [key]))
+        values[key] = -values[key]
     return issues
 
 
@@ -153,23 +169,36 @@ def _propagate(values: dict, cells: dict, eqs: list[Equation], doubtful: list[st
 
 def _null_doubtful(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
     """Null the OCR'd cells that explain the broken equations, unless the break is the report's:
-    every cell involved read with confidence, and the broken equations all of one rule (a figure
-    misprinted at the source breaks one rule; a misread or misplaced cell breaks a row and a
-    column, two rules)."""
+    the broken equations all of one rule (a figure misprinted at the source breaks one rule; a
+    misread cell breaks its row and its column, two rules) and every cell involved vouched for,
+    by another equation that holds with it or, for a cell no other equation checks, by a
+    confidence of SURE_ALONE."""
     issues = []
     while failing := _failing(values, eqs):
         involved = [k for eq in failing for k in eq.parts + eq.totals if k in cells and values.get(k) is not None]
         if not involved:
             break
-        if len({eq.rule for eq in failing}) == 1 and all(_confidence(cells[k]) >= SURE for k in involved):
+        holding = [eq for eq in eqs if eq not in failing and _evaluable(values, eq)]
+        vouched = {k for eq in holding for k in eq.parts + eq.totals}
+        alone = {k for k in involved if not any(k in eq.parts + eq.totals for eq in eqs if eq not in failing)}
+
+        def trusted(key: str) -> bool:
+            return key in vouched or _confidence(cells[key]) >= (SURE_ALONE if key in alone else SURE)
+
+        if len({eq.rule for eq in failing}) == 1 and all(trusted(k) for k in involved):
             break  # the report's own mistake: `check` reports it as source.rule*
-        doubtful = [k for k in dict.fromkeys(involved) if _confidence(cells[k]) < SURE or involved.count(k) > 1]
-        culprits = doubtful or list(dict.fromkeys(involved))
+        unvouched = [k for k in dict.fromkeys(involved) if k not in vouched]
+        doubtful = [k for k in unvouched if _confidence(cells[k]) < SURE or involved.count(k) > 1]
+        culprits = doubtful or unvouched or list(dict.fromkeys(involved))
         for key in culprits:
             eq = next(e for e in failing if key in e.parts + e.totals)
             issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) fails with it"))
             values[key] = None
     return issues
+
+
+def _evaluable(values: dict, eq: Equation) -> bool:
+    return all(values.get(k) is not None for k in eq.parts + eq.totals)
 
 
 def _null_unchecked(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:

@@ -171,8 +171,7 @@ class RapidEngine:
         alts: list[dict[int, float]] = []
         sign = ""
         if len(glyphs) > 1 and self._chars[glyphs[0][0]] in MINUS:  # "-1": a decrease in table 二
-            sign = "-"
-            sure.append(confs[0])
+            sign = "-"  # its doubt is not the digits': the sign is measured on the ink (page.ink_sign)
             glyphs, confs = glyphs[1:], confs[1:]
         chars: list[str] = []
         for (k, frames), conf in zip(glyphs, confs):
