@@ -36,7 +36,7 @@ SHORT_WIDTH = 160  # crops up to this wide (at 48 px high) are packed into strip
 STRIP_WIDTH = 1280
 REREAD = 0.95  # a packed number read below this is read again alone
 FAINT = 0.6  # a non-digit glyph read below this among digits is a stray mark
-GAP = 32  # white between packed crops: four steps of the recogniser
+GAP = 24  # white between packed crops: three steps of the recogniser (16 lets neighbours misread labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +51,10 @@ class Reading:
     sign_checked: bool = False
 
     def with_sign(self, negative: bool | None) -> "Reading":
-        """The reading with the sign the ink shows (None: the ink could not tell)."""
-        if negative is None or not self.candidates:
+        """The reading with the sign the ink shows (None: the ink could not tell). A dash found is
+        taken; a minus read where the ink shows none stays in doubt (a faint dash may fall below
+        the ink's threshold): the sign is then unchecked."""
+        if negative is None or not self.candidates or (not negative and self.text.startswith("-")):
             return self
         sign = "-" if negative else ""
         cands = tuple(dict.fromkeys(sign + c.lstrip("-") for c in self.candidates))
