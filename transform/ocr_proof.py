@@ -111,23 +111,33 @@ def _correct(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
         size *= len(choices[k])
     if size > MAX_COMBINATIONS:
         return _propagate(values, cells, eqs, [k for k in suspects if _confidence(cells[k]) < SURE], choices)
-    touched = [eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)]
-    solutions = []
+    # The choice that leaves fewest equations broken, if it is the only one. Where a rule stays
+    # broken whatever the choice (the report's own mistake), the misread beside it is still mended.
+    relevant = list(dict.fromkeys([eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)] + failing))
+    best, solutions = len(relevant) + 1, []
     trial = dict(values)
     for combo in product(*(choices[k] for k in varied)):
         trial.update(zip(varied, combo))
-        if all(eq.issue(trial) is None for eq in touched) and not _failing(trial, failing):
+        broken = [eq for eq in relevant if eq.issue(trial) is not None]
+        if len(broken) < best:
+            best, solutions, left = len(broken), [combo], broken
+        elif len(broken) == best:
             solutions.append(combo)
-            if len(solutions) > 1:
-                return []
-    if len(solutions) != 1:
+            if best == 0:
+                return []  # two readings make every rule hold: no telling which is printed
+    now = sum(eq.issue(values) is not None for eq in relevant)
+    if len(solutions) != 1 or best >= now or (best and len({eq.rule for eq in left}) > 1):
         return []
+    if best and any(len(choices[k]) > 10 for k in varied):
+        return []  # an unread cell may be anything: only equations that all hold can fix it
+    why = "the only one that makes every rule hold" if not best else \
+        f"the only one that mends its rules (rule {left[0].rule} stays broken whatever OCR read)"
     issues = []
     for key, number in zip(varied, solutions[0]):
         if number != values[key]:
             cell = cells[key]
             issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r} (candidates {_cands(cell)}); "
-                                f"{number!r} is the only one that makes every rule hold", [key]))
+                                f"{number!r} is {why}", [key]))
             values[key] = number
     return issues
 

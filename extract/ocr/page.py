@@ -251,10 +251,11 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     if region.size == 0:
         return None
     n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-    marks = [tuple(int(v) for v in stats[i][:4]) for i in range(1, n) if stats[i][4] >= max(4, h * h // 200)]
+    marks = [tuple(int(v) for v in stats[i][:5]) for i in range(1, n) if stats[i][4] >= 4]
     if not marks:
         return None
     tall = max(m[3] for m in marks)
+    marks = [m[:4] for m in marks if m[4] >= tall * tall / 100]  # specks of noise go; a hyphen is 2×4 at tall 18
     digits = [m for m in marks if m[3] >= 0.6 * tall]
     if tall < 0.3 * h or not digits:
         return None
