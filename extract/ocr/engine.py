@@ -49,6 +49,8 @@ class Reading:
     candidates: tuple[str, ...] = field(default=())
     # The sign was measured on the ink (a dash before the digits or none), not only read.
     sign_checked: bool = False
+    # A reading that is no number, read over the digits only: for where a figure is printed.
+    digits: "Reading | None" = None
 
     def with_sign(self, negative: bool | None) -> "Reading":
         """The reading with the sign the ink shows (None: the ink could not tell). A dash found is
@@ -169,6 +171,17 @@ class RapidEngine:
         if not text or any("\u4e00" <= ch <= "\u9fff" for ch in text):
             return plain
         digit_mass = np.stack([probs[:, ids].sum(axis=1) for ids in self._digit_ids], axis=1)
+        number = self._number(glyphs, confs, probs, digit_mass, forced=False)
+        if number is not None:
+            return number
+        # Not a number as read ("U", "?"): its digits-only reading, for where the layout says a
+        # figure is printed (a box among a row's figures: page._rows).
+        forced = self._number(glyphs, confs, probs, digit_mass, forced=True) if len(glyphs) <= 4 else None
+        return Reading(plain.text, plain.confidence, digits=forced)
+
+    def _number(self, glyphs, confs, probs, digit_mass, forced: bool) -> Reading | None:
+        """The glyphs as a number, or None where one is no digit (unless `forced`: each glyph's
+        likeliest digit then, however unlikely)."""
         sure: list[float] = []
         alts: list[dict[int, float]] = []
         sign = ""
@@ -177,6 +190,8 @@ class RapidEngine:
             glyphs, confs = glyphs[1:], confs[1:]
         chars: list[str] = []
         for (k, frames), conf in zip(glyphs, confs):
+            if not self._chars[k].strip():
+                continue  # a space the recogniser put between glyphs
             if self._chars[k] in ".．·" and chars and chars[-1] != ".":  # an amount: 447.75
                 chars.append(".")
                 alts.append({})
@@ -192,13 +207,14 @@ class RapidEngine:
                 if conf < FAINT and len(glyphs) > 1:
                     sure.append(min(conf, 0.5))  # a stray mark: dropped, but the reading is in doubt
                     continue
-                return plain  # a printed character that is no digit: "—", "/", a word
+                if not forced:
+                    return None  # a printed character that is no digit: "—", "/", a word
             chars.append(DIGITS[d])
             # Sure as the likeliest step gives the digit in any of its forms (0 and O are one 0).
             sure.append(float(digit_mass[frames, d].max()))
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
         if not any(ch in DIGITS for ch in chars) or chars[-1] == "." or chars[0] == ".":
-            return plain
+            return None
         reading = "".join(chars)
         candidates = [reading]
         for pos, options in enumerate(alts):

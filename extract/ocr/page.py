@@ -437,7 +437,12 @@ def _rows(items: list) -> list[list]:
         first = min(b[0] for b, r in line if r.candidates and not _has_cjk(r.text))
         label = sorted((it for it in line if it[0][2] <= first + 2), key=lambda it: (it[0][1], it[0][0]))
         label = [it for part in _lines(label) for it in part]  # its lines top to bottom, each left to right
-        line[:] = label + sorted((it for it in line if it[0][2] > first + 2), key=lambda it: it[0][0])
+        figures = sorted((it for it in line if it[0][2] > first + 2), key=lambda it: it[0][0])
+        # Among the figures, a mark that read as no number ("U" for a 0 under a seal) is read over
+        # the digits only: a figure is printed there (the proof decides whether it holds).
+        figures = [(b, r.digits) if not r.candidates and r.digits is not None and not _has_cjk(r.text) else (b, r)
+                   for b, r in figures]
+        line[:] = label + figures
     return sorted(rows + _lines(loose), key=lambda line: min(b[1] for b, _ in line))
 
 
