@@ -193,7 +193,11 @@ def _null_doubtful(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue
         alone = {k for k in involved if not any(k in eq.parts + eq.totals for eq in eqs if eq not in failing)}
 
         def trusted(key: str) -> bool:
-            return key in vouched or _confidence(cells[key]) >= (SURE_ALONE if key in alone else SURE)
+            if key in vouched:
+                return True
+            if key in alone:  # read all but certainly: no runner-up digit at all, or near certain
+                return _confidence(cells[key]) >= (SURE if len(cells[key].ocr.candidates) <= 1 else SURE_ALONE)
+            return _confidence(cells[key]) >= SURE
 
         if len({eq.rule for eq in failing}) == 1 and all(trusted(k) for k in involved):
             break  # the report's own mistake: `check` reports it as source.rule*

@@ -189,12 +189,14 @@ class RapidEngine:
             sign = "-"  # its doubt is not the digits': the sign is measured on the ink (page.ink_sign)
             glyphs, confs = glyphs[1:], confs[1:]
         chars: list[str] = []
+        runs: list[int] = []  # steps each glyph was emitted over
         for (k, frames), conf in zip(glyphs, confs):
             if not self._chars[k].strip():
                 continue  # a space the recogniser put between glyphs
             if self._chars[k] in ".．·" and chars and chars[-1] != ".":  # an amount: 447.75
                 chars.append(".")
                 alts.append({})
+                runs.append(1)
                 sure.append(conf)
                 continue
             share = digit_mass[frames].sum(axis=0) / max(float((1.0 - probs[frames, 0]).sum()), 1e-9)
@@ -210,6 +212,7 @@ class RapidEngine:
                 if not forced:
                     return None  # a printed character that is no digit: "—", "/", a word
             chars.append(DIGITS[d])
+            runs.append(len(frames))
             # Sure as the likeliest step gives the digit in any of its forms (0 and O are one 0).
             sure.append(float(digit_mass[frames, d].max()))
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
@@ -222,6 +225,12 @@ class RapidEngine:
                 alt = reading[:pos] + DIGITS[j] + reading[pos + 1:]
                 if alt not in candidates:
                     candidates.append(alt)
+        # CTC writes one glyph for a digit repeated with no blank between ("11" as "1"): a glyph
+        # emitted over several steps may be two.
+        for pos, steps in enumerate(runs):
+            doubled = reading[:pos + 1] + reading[pos:]
+            if steps >= 2 and reading[pos] in DIGITS and doubled not in candidates:
+                candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
 
 

@@ -24,6 +24,7 @@ SEAL_DARKEST = 140
 # A reading below this is in doubt: read again, and if still no word, a blank in doubt.
 DOUBT = 0.5
 JUNK = 0.1
+FOUND_SURE = 0.5
 MINUS = {"-", "－", "—", "一", "–"}
 
 
@@ -186,8 +187,12 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
         table = _ruled_table(lined, grey, clean, region, horizontal, vertical, inside[i], engine, page)
         if table is not None:
             placed.append((region[1], table))
-    free += missed_print(clean, free, regions)
-    readings = engine.recognize([crop(grey, b) for b in free]) if free else []
+    found = missed_print(cv2.subtract(ink_of(grey), cv2.bitwise_or(horizontal, vertical)), free, regions)
+    readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
+    # Ink the detector passed over counts only where it reads as a figure with some confidence
+    # (a seal's trace reads as a 1 at 0.05).
+    kept = [(b, r) for b, r in zip(found, readings[len(free):]) if r.candidates and r.confidence >= FOUND_SURE]
+    free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
     readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others))) for b, r in zip(free, readings)]
