@@ -190,6 +190,7 @@ class RapidEngine:
             glyphs, confs = glyphs[1:], confs[1:]
         chars: list[str] = []
         runs: list[int] = []  # steps each glyph was emitted over
+        doubt: list[bool] = []  # each glyph read with doubt
         for (k, frames), conf in zip(glyphs, confs):
             if not self._chars[k].strip():
                 continue  # a space the recogniser put between glyphs
@@ -197,6 +198,7 @@ class RapidEngine:
                 chars.append(".")
                 alts.append({})
                 runs.append(1)
+                doubt.append(False)
                 sure.append(conf)
                 continue
             share = digit_mass[frames].sum(axis=0) / max(float((1.0 - probs[frames, 0]).sum()), 1e-9)
@@ -215,6 +217,7 @@ class RapidEngine:
             runs.append(len(frames))
             # Sure as the likeliest step gives the digit in any of its forms (0 and O are one 0).
             sure.append(float(digit_mass[frames, d].max()))
+            doubt.append(sure[-1] < REREAD)
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
         if not any(ch in DIGITS for ch in chars) or chars[-1] == "." or chars[0] == ".":
             return None
@@ -226,10 +229,10 @@ class RapidEngine:
                 if alt not in candidates:
                     candidates.append(alt)
         # CTC writes one glyph for a digit repeated with no blank between ("11" as "1"): a glyph
-        # emitted over several steps may be two.
+        # emitted over several steps, or read with doubt, may be two.
         for pos, steps in enumerate(runs):
             doubled = reading[:pos + 1] + reading[pos:]
-            if steps >= 2 and reading[pos] in DIGITS and doubled not in candidates:
+            if (steps >= 2 or doubt[pos]) and reading[pos] in DIGITS and doubled not in candidates:
                 candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
 
