@@ -213,7 +213,8 @@ def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
     """Print the detector missed outside ruled tables, on a line it did find: a lone thin digit
     ("1") beside the other figures of a row, most of all. Marks the size of a glyph (from under half
     the line's height to its height; flatter or larger ink, a signature or a speck, is no glyph),
-    whose middle lies on a line of at least two found boxes; marks close together make one box."""
+    whose middle lies on a line the detector found (a table 二 row: its label and one figure); marks
+    close together make one box."""
     if len(boxes) < 2:
         return []
     mask = clean.copy()
@@ -228,8 +229,7 @@ def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
         x, y, w, h, area = (int(v) for v in stats[i])
         if 0.45 * typical <= h <= 1.2 * typical and w <= 1.5 * typical and area >= 0.1 * h * h / 4:
             middle = y + h / 2
-            on_line = sum(1 for b in boxes if b[1] <= middle <= b[3])
-            if on_line >= 2:
+            if any(b[1] <= middle <= b[3] for b in boxes):
                 marks.append([x, y, x + w, y + h])
     marks.sort()
     merged: list[list[int]] = []
