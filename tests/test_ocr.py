@@ -294,6 +294,25 @@ def test_vertical_text_becomes_one_line():
     assert line is not None and line.shape[1] > 6 * line.shape[0]  # eight glyphs side by side
 
 
+def test_the_figures_of_a_row_make_its_line_however_its_label_wraps():
+    """An unruled table: the label wraps over two lines, its figures sit between them; a mark read
+    as no number among them is read over the digits only; a seal's trace (no confidence) goes."""
+    from extract.ocr.page import _rows
+
+    def number(text, x, y, conf=0.99):
+        return ((x, y, x + 20, y + 28), Reading(text, conf, (text,)))
+
+    label_1 = ((300, 1147, 700, 1175), Reading("5.要求行政机关确认或重新出具已获取信", 0.97))
+    label_2 = ((310, 1179, 340, 1207), Reading("息", 0.8))
+    figures = [number(t, 770 + 120 * i, 1162 + (i % 2) * 3) for i, t in enumerate(["12", "0", "0", "0", "2", "2"])]
+    odd = ((1490, 1161, 1512, 1190), Reading("U", 0.7, digits=Reading("16", 0.4, ("16", "10"))))
+    trace = ((1000, 1100, 1030, 1130), Reading("福", 0.03))
+    rows = _rows([label_2, *figures, label_1, odd, trace])
+    assert len(rows) == 1
+    texts = [r.text for _, r in rows[0]]
+    assert texts == ["5.要求行政机关确认或重新出具已获取信", "息", "12", "0", "0", "0", "2", "2", "16"]
+
+
 def test_a_tall_picture_is_cut_into_pages_on_blank_bands():
     import numpy as np
 
