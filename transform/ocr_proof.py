@@ -29,29 +29,45 @@ from transform.values import read_cell, to_unit
 from transform import template as tpl
 
 SURE = 0.9
+# A cell no other equation checks stands beside a broken one only when read all but certainly.
+SURE_ALONE = 0.97
 UNCHECKED_SURE = 0.9
+# A cell no other equation checks stands beside a broken one only when read all but certainly.
+SURE_ALONE = 0.97
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
-# Keys whose figure may be negative (table 二's 本年增/减 in the 2019 format).
-SIGNED_SUFFIX = ".change"
 
 
 def prove(result: Alignment, ocr: dict) -> list[Issue]:
     values, cells = result.values, result.ocr_cells
     issues = [Issue("note.ocr", f"read by OCR ({ocr.get('engine')}, {ocr.get('pages')} page(s), mean confidence {ocr.get('confidence')})")]
     eqs = equations(values, result.template)
+    issues += _unsign(values, cells)
     issues += _correct(values, cells, eqs)
     issues += _null_doubtful(values, cells, eqs)
+    issues += _null_unchecked(values, cells, eqs)
     in_equations = {k for eq in eqs for k in eq.parts + eq.totals}
     unproven = [k for k in cells if k not in in_equations and values.get(k) is not None and _confidence(cells[k]) < UNCHECKED_SURE]
     for key in unproven:
         issues.append(_unsure(key, cells[key], "no rule checks it and OCR read it with doubt"))
         values[key] = None
     # A change (本年增/减) may be negative, and a minus sign is the smallest mark on the page: a
-    # scan that lost it would give a wrong figure no rule can catch. Kept only when read signed.
-    for key in [k for k in cells if k.endswith(SIGNED_SUFFIX) and values.get(k) not in (None, 0) and values[k] > 0]:
-        issues.append(_unsure(key, cells[key], "a change may be negative and OCR may miss a minus sign"))
-        values[key] = None
+    # figure no rule checks is kept only where its sign was measured on the ink (page.ink_sign).
+    for key in [k for k in cells if tpl.may_be_negative(k) and values.get(k) not in (None, 0)]:
+        if not getattr(cells[key].ocr, "sign_checked", False):
+            issues.append(_unsure(key, cells[key], "its sign could not be measured on the ink and OCR may miss a minus sign"))
+            values[key] = None
+    return issues
+
+
+def _unsign(values: dict, cells: dict) -> list[Issue]:
+    """A figure the format never prints below zero, read with a minus sign: the mark before it
+    (a speck, a seal's edge) is no sign. Its size stands, for the equations to prove."""
+    issues = []
+    for key in [k for k in cells if isinstance(values.get(k), (int, float)) and values[k] < 0 and not tpl.may_be_negative(k)]:
+        issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r}; this figure is never negative, "
+                            f"the mark before it is no minus sign: {-values[key]!r}", [key]))
+        values[key] = -values[key]
     return issues
 
 
@@ -95,23 +111,33 @@ def _correct(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
         size *= len(choices[k])
     if size > MAX_COMBINATIONS:
         return _propagate(values, cells, eqs, [k for k in suspects if _confidence(cells[k]) < SURE], choices)
-    touched = [eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)]
-    solutions = []
+    # The choice that leaves fewest equations broken, if it is the only one. Where a rule stays
+    # broken whatever the choice (the report's own mistake), the misread beside it is still mended.
+    relevant = list(dict.fromkeys([eq for eq in eqs if any(k in varied for k in eq.parts + eq.totals)] + failing))
+    best, solutions = len(relevant) + 1, []
     trial = dict(values)
     for combo in product(*(choices[k] for k in varied)):
         trial.update(zip(varied, combo))
-        if all(eq.issue(trial) is None for eq in touched) and not _failing(trial, failing):
+        broken = [eq for eq in relevant if eq.issue(trial) is not None]
+        if len(broken) < best:
+            best, solutions, left = len(broken), [combo], broken
+        elif len(broken) == best:
             solutions.append(combo)
-            if len(solutions) > 1:
-                return []
-    if len(solutions) != 1:
+            if best == 0:
+                return []  # two readings make every rule hold: no telling which is printed
+    now = sum(eq.issue(values) is not None for eq in relevant)
+    if len(solutions) != 1 or best >= now or (best and len({eq.rule for eq in left}) > 1):
         return []
+    if best and any(len(choices[k]) > 10 for k in varied):
+        return []  # an unread cell may be anything: only equations that all hold can fix it
+    why = "the only one that makes every rule hold" if not best else \
+        f"the only one that mends its rules (rule {left[0].rule} stays broken whatever OCR read)"
     issues = []
     for key, number in zip(varied, solutions[0]):
         if number != values[key]:
             cell = cells[key]
             issues.append(Issue("note.ocr_corrected", f"{key}: OCR read {values[key]!r} (candidates {_cands(cell)}); "
-                                f"{number!r} is the only one that makes every rule hold", [key]))
+                                f"{number!r} is {why}", [key]))
             values[key] = number
     return issues
 
@@ -153,22 +179,56 @@ def _propagate(values: dict, cells: dict, eqs: list[Equation], doubtful: list[st
 
 def _null_doubtful(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
     """Null the OCR'd cells that explain the broken equations, unless the break is the report's:
-    every cell involved read with confidence, and the broken equations all of one rule (a figure
-    misprinted at the source breaks one rule; a misread or misplaced cell breaks a row and a
-    column, two rules)."""
+    the broken equations all of one rule (a figure misprinted at the source breaks one rule; a
+    misread cell breaks its row and its column, two rules) and every cell involved vouched for,
+    by another equation that holds with it or, for a cell no other equation checks, by a
+    confidence of SURE_ALONE."""
     issues = []
     while failing := _failing(values, eqs):
         involved = [k for eq in failing for k in eq.parts + eq.totals if k in cells and values.get(k) is not None]
         if not involved:
             break
-        if len({eq.rule for eq in failing}) == 1 and all(_confidence(cells[k]) >= SURE for k in involved):
+        holding = [eq for eq in eqs if eq not in failing and _evaluable(values, eq)]
+        vouched = {k for eq in holding for k in eq.parts + eq.totals}
+        alone = {k for k in involved if not any(k in eq.parts + eq.totals for eq in eqs if eq not in failing)}
+
+        def trusted(key: str) -> bool:
+            if key in vouched:
+                return True
+            if key in alone:  # read all but certainly: no runner-up digit at all, or near certain
+                return _confidence(cells[key]) >= (SURE if len(cells[key].ocr.candidates) <= 1 else SURE_ALONE)
+            return _confidence(cells[key]) >= SURE
+
+        if len({eq.rule for eq in failing}) == 1 and all(trusted(k) for k in involved):
             break  # the report's own mistake: `check` reports it as source.rule*
-        doubtful = [k for k in dict.fromkeys(involved) if _confidence(cells[k]) < SURE or involved.count(k) > 1]
-        culprits = doubtful or list(dict.fromkeys(involved))
+        unvouched = [k for k in dict.fromkeys(involved) if k not in vouched]
+        doubtful = [k for k in unvouched if _confidence(cells[k]) < SURE or involved.count(k) > 1]
+        culprits = doubtful or unvouched or list(dict.fromkeys(involved))
         for key in culprits:
             eq = next(e for e in failing if key in e.parts + e.totals)
             issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) fails with it"))
             values[key] = None
+    return issues
+
+
+def _evaluable(values: dict, eq: Equation) -> bool:
+    return all(values.get(k) is not None for k in eq.parts + eq.totals)
+
+
+def _null_unchecked(values: dict, cells: dict, eqs: list[Equation]) -> list[Issue]:
+    """An OCR'd figure in an equation that cannot be evaluated (another of its terms is null) is
+    not proven by it, and may be wrong in a way the other equations miss: a row read beside the
+    label of the next row holds its own sum, only its column proves where it belongs. So it is
+    null too. One pass over the nulls as they stand (no cascade from the nulls it adds)."""
+    issues = []
+    missing = {k for eq in eqs for k in eq.parts + eq.totals if values.get(k) is None}
+    for key in [k for k in cells if values.get(k) is not None]:
+        eq = next((e for e in eqs if key in e.parts + e.totals and missing & set(e.parts + e.totals)), None)
+        if eq is not None:
+            gone = sorted(missing & set(eq.parts + eq.totals))
+            issues.append(_unsure(key, cells[key], f"rule {eq.rule} ({eq.where}) cannot prove it: {', '.join(gone)} null"))
+    for issue in issues:
+        values[issue.keys[0]] = None
     return issues
 
 

@@ -105,6 +105,11 @@ def unit_of(key: str) -> str:
     return metric(key).unit
 
 
+def may_be_negative(key: str) -> bool:
+    """Whether the format lets this figure be below zero (table 二's 本年增/减)."""
+    return key.startswith("t2.") and key.rsplit(".", 1)[-1] in layout()["t2_signed_columns"]
+
+
 def t3_columns() -> list[str]:
     return [c["key"] for c in layout()["t3_columns"]]
 

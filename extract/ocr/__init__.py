@@ -19,6 +19,7 @@ from extract.document import RawDocument, ReadError
 from extract.settings import Limits
 
 TRIED = "read by OCR (RapidOCR)"
+A4_RATIO = 297 / 210
 
 
 def open_image(data: bytes, limits: Limits):
@@ -54,6 +55,30 @@ def _too_many_pixels(size, limits: Limits) -> str:
     return f"image refused: {size[0]}×{size[1]} pixels is more than the limit of {limits.max_image_pixels:,}"
 
 
+def split_tall(rgb: np.ndarray) -> list[np.ndarray]:
+    """A picture much taller than a page (pages scanned one under the other, a phone's long
+    screenshot) in page-sized parts, each cut on a blank band near where a page would end: each
+    page was skewed its own way and is made upright alone. A part never cuts through print."""
+    h, w = rgb.shape[:2]
+    page = int(w * A4_RATIO)
+    if h < 1.25 * page:
+        return [rgb]
+    grey = rgb.min(axis=2) if rgb.ndim == 3 else rgb
+    ink = (grey < 128).sum(axis=1)
+    blank = ink <= max(2, w // 500)
+    parts, top = [], 0
+    while h - top > 1.25 * page:
+        lo, hi = top + int(0.8 * page), min(top + int(1.2 * page), h - 1)
+        rows = np.flatnonzero(blank[lo:hi])
+        if rows.size == 0:
+            break  # no blank band where a page would end: the rest is read as one
+        cut = lo + int(rows[np.argmin(np.abs(rows + lo - (top + page)))])
+        parts.append(rgb[top:cut])
+        top = cut
+    parts.append(rgb[top:])
+    return parts
+
+
 def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawDocument:
     """Page images (PIL or arrays, in order) read into one RawDocument marked as OCR'd."""
     from extract.ocr.engine import default_engine
@@ -70,10 +95,11 @@ def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawD
         rgb = np.asarray(image)
         if rgb.shape[0] * rgb.shape[1] > limits.max_image_pixels:
             raise ReadError(f"image refused: {rgb.shape[1]}×{rgb.shape[0]} pixels is more than the limit of {limits.max_image_pixels:,}")
-        first = 1 + sum(isinstance(b, Table) for b in blocks)
-        page_blocks, text = read_page(prepare(rgb), engine, n, first)
-        blocks.extend(page_blocks)
-        texts.append(text)
+        for part in split_tall(rgb):
+            first = 1 + sum(isinstance(b, Table) for b in blocks)
+            page_blocks, text = read_page(prepare(part), engine, n, first)
+            blocks.extend(page_blocks)
+            texts.append(text)
     text = "\n".join(texts)
     if not text.strip():
         raise ReadError(f"scan without readable text: {n} page image(s) {TRIED}, no text found")

@@ -28,13 +28,15 @@ RUNNER_UP_SHARE = 0.02
 REC_HEIGHT = 48
 MINUS = {"-", "－", "—", "–"}
 DETECT_WIDTH = 1000
-REC_BATCH = 16
+# One image per run: ONNX Runtime on one CPU thread costs more per image in a batch (measured:
+# 16 strips of 1280 px 4.6 s together, 0.18 s each alone), as padding and cache misses grow.
+REC_BATCH = 1
 MIN_WIDTH = 320  # the recogniser's training width: narrower reads lone digits worse
 SHORT_WIDTH = 160  # crops up to this wide (at 48 px high) are packed into strips
 STRIP_WIDTH = 1280
 REREAD = 0.95  # a packed number read below this is read again alone
 FAINT = 0.6  # a non-digit glyph read below this among digits is a stray mark
-GAP = 32  # white between packed crops: four steps of the recogniser
+GAP = 24  # white between packed crops: three steps of the recogniser (16 lets neighbours misread labels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,20 @@ class Reading:
     text: str
     confidence: float
     candidates: tuple[str, ...] = field(default=())
+    # The sign was measured on the ink (a dash before the digits or none), not only read.
+    sign_checked: bool = False
+    # A reading that is no number, read over the digits only: for where a figure is printed.
+    digits: "Reading | None" = None
+
+    def with_sign(self, negative: bool | None) -> "Reading":
+        """The reading with the sign the ink shows (None: the ink could not tell). A dash found is
+        taken; a minus read where the ink shows none stays in doubt (a faint dash may fall below
+        the ink's threshold): the sign is then unchecked."""
+        if negative is None or not self.candidates or (not negative and self.text.startswith("-")):
+            return self
+        sign = "-" if negative else ""
+        cands = tuple(dict.fromkeys(sign + c.lstrip("-") for c in self.candidates))
+        return Reading(sign + self.text.lstrip("-"), self.confidence, cands, True)
 
 
 def box_of(points) -> tuple[float, float, float, float]:
@@ -155,32 +171,56 @@ class RapidEngine:
         if not text or any("\u4e00" <= ch <= "\u9fff" for ch in text):
             return plain
         digit_mass = np.stack([probs[:, ids].sum(axis=1) for ids in self._digit_ids], axis=1)
+        number = self._number(glyphs, confs, probs, digit_mass, forced=False)
+        if number is not None:
+            return number
+        # Not a number as read ("U", "?"): its digits-only reading, for where the layout says a
+        # figure is printed (a box among a row's figures: page._rows).
+        forced = self._number(glyphs, confs, probs, digit_mass, forced=True) if len(glyphs) <= 4 else None
+        return Reading(plain.text, plain.confidence, digits=forced)
+
+    def _number(self, glyphs, confs, probs, digit_mass, forced: bool) -> Reading | None:
+        """The glyphs as a number, or None where one is no digit (unless `forced`: each glyph's
+        likeliest digit then, however unlikely)."""
         sure: list[float] = []
         alts: list[dict[int, float]] = []
         sign = ""
         if len(glyphs) > 1 and self._chars[glyphs[0][0]] in MINUS:  # "-1": a decrease in table 二
-            sign = "-"
-            sure.append(confs[0])
+            sign = "-"  # its doubt is not the digits': the sign is measured on the ink (page.ink_sign)
             glyphs, confs = glyphs[1:], confs[1:]
         chars: list[str] = []
+        runs: list[int] = []  # steps each glyph was emitted over
+        doubt: list[bool] = []  # each glyph read with doubt
         for (k, frames), conf in zip(glyphs, confs):
+            if not self._chars[k].strip():
+                continue  # a space the recogniser put between glyphs
             if self._chars[k] in ".．·" and chars and chars[-1] != ".":  # an amount: 447.75
                 chars.append(".")
                 alts.append({})
+                runs.append(1)
+                doubt.append(False)
                 sure.append(conf)
                 continue
             share = digit_mass[frames].sum(axis=0) / max(float((1.0 - probs[frames, 0]).sum()), 1e-9)
             d = int(share.argmax())
-            if share[d] < 0.5:
+            if share[d] < 0.5 and (len(glyphs) == 1 or conf >= FAINT) and self._chars[k] in FORM_DIGIT:
+                # The recogniser's best is a form of a digit ("。" where 0 is printed) though its
+                # mass is spread over look-alikes: that digit, with the doubt in its confidence.
+                d = FORM_DIGIT[self._chars[k]]
+            elif share[d] < 0.5:
                 if conf < FAINT and len(glyphs) > 1:
                     sure.append(min(conf, 0.5))  # a stray mark: dropped, but the reading is in doubt
                     continue
-                return plain  # a printed character that is no digit: "—", "/", a word
+                if not forced:
+                    return None  # a printed character that is no digit: "—", "/", a word
             chars.append(DIGITS[d])
-            sure.append(float(share[d]) * conf)
+            runs.append(len(frames))
+            # Sure as the likeliest step gives the digit in any of its forms (0 and O are one 0).
+            sure.append(float(digit_mass[frames, d].max()))
+            doubt.append(sure[-1] < REREAD)
             alts.append({int(j): float(share[j]) for j in np.flatnonzero(share >= RUNNER_UP_SHARE) if int(j) != d})
         if not any(ch in DIGITS for ch in chars) or chars[-1] == "." or chars[0] == ".":
-            return plain
+            return None
         reading = "".join(chars)
         candidates = [reading]
         for pos, options in enumerate(alts):
@@ -188,6 +228,12 @@ class RapidEngine:
                 alt = reading[:pos] + DIGITS[j] + reading[pos + 1:]
                 if alt not in candidates:
                     candidates.append(alt)
+        # CTC writes one glyph for a digit repeated with no blank between ("11" as "1"): a glyph
+        # emitted over several steps, or read with doubt, may be two.
+        for pos, steps in enumerate(runs):
+            doubled = reading[:pos + 1] + reading[pos:]
+            if (steps >= 2 or doubt[pos]) and reading[pos] in DIGITS and doubled not in candidates:
+                candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
 
 
@@ -223,7 +269,8 @@ def _strip(scaled: list[np.ndarray], members: list[tuple[int, int, int]], width:
 # What the recogniser prints for a digit in a number box (full-width forms, and o for 0 most of all).
 DIGIT_FORMS = {d: {d, chr(ord(d) + 0xFEE0)} for d in DIGITS}
 DIGIT_FORMS["0"] |= {"o", "O", "〇", "○", "。"}
-DIGIT_FORMS["1"] |= {"l", "I", "|"}
+DIGIT_FORMS["1"] |= {"l", "I", "|", "]", "[", "丨", "!"}
+FORM_DIGIT = {form: int(d) for d, forms in DIGIT_FORMS.items() for form in forms}
 
 
 def _all_digits(text: str) -> bool:

@@ -20,8 +20,11 @@ from extract.ocr.engine import Reading
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
 RED_MARGIN = 60
+SEAL_DARKEST = 140
 # A reading below this is in doubt: read again, and if still no word, a blank in doubt.
 DOUBT = 0.5
+JUNK = 0.1
+FOUND_SURE = 0.5
 MINUS = {"-", "－", "—", "一", "–"}
 
 
@@ -33,7 +36,12 @@ def prepare(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     text = grey.copy()
     if rgb.ndim == 3:
         channels = rgb.astype(np.int16)
-        text[channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN] = 255
+        # Only light red is seal: print under it stays dark in the red channel, even where JPEG's
+        # coarse colour tints it red.
+        seal = (channels[:, :, 0] - np.maximum(channels[:, :, 1], channels[:, :, 2]) > RED_MARGIN) & (grey > SEAL_DARKEST)
+        # The seal's rims, blurred into grey by the scan and JPEG, go with it (light pixels only).
+        rims = cv2.dilate(seal.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0
+        text[rims & (grey > SEAL_DARKEST)] = 255
     grey, text = cv2.medianBlur(grey, 3), cv2.medianBlur(text, 3)
     angle = skew_angle(grey)
     if abs(angle) >= 0.05:
@@ -164,6 +172,8 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     """Blocks of one prepared page (`prepare`), in reading order, and the page's text."""
     lined, grey = page_images
     horizontal, vertical = rulings(lined)
+    # The print without rulings, from the red channel (print under a seal stays black there).
+    clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
     regions = table_regions(horizontal, vertical)
     boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
     placed: list[tuple[float, object]] = []
@@ -174,11 +184,19 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
         where = next((i for i, r in enumerate(regions) if r[0] <= cx <= r[2] and r[1] <= cy <= r[3]), None)
         (inside[where] if where is not None else free).append(box)
     for i, region in enumerate(regions):
-        table = _ruled_table(lined, grey, region, horizontal, vertical, inside[i], engine, page)
+        table = _ruled_table(lined, grey, clean, region, horizontal, vertical, inside[i], engine, page)
         if table is not None:
             placed.append((region[1], table))
-    readings = engine.recognize([crop(grey, b) for b in free]) if free else []
-    for line in _lines(list(zip(free, readings))):
+    found = missed_print(cv2.subtract(ink_of(grey), cv2.bitwise_or(horizontal, vertical)), free, regions)
+    readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
+    # Ink the detector passed over counts only where it reads as a figure with some confidence
+    # (a seal's trace reads as a 1 at 0.05).
+    kept = [(b, r) for b, r in zip(found, readings[len(free):]) if r.candidates and r.confidence >= FOUND_SURE]
+    free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
+    # A dash boxed apart is no neighbour: it is the sign being measured.
+    others = [b for b, r in zip(free, readings) if r.text not in MINUS]
+    readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others))) for b, r in zip(free, readings)]
+    for line in _rows(list(zip(free, readings))):
         placed.append((min(b[1] for b, _ in line), _line_block(line, page)))
     placed.sort(key=lambda item: item[0])
     blocks = [b for _, b in placed]
@@ -191,7 +209,85 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     return blocks, text
 
 
-def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
+def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
+    """Print the detector missed outside ruled tables, on a line it did find: a lone thin digit
+    ("1") beside the other figures of a row, most of all. Marks the size of a glyph (from under half
+    the line's height to its height; flatter or larger ink, a signature or a speck, is no glyph),
+    whose middle lies on a line the detector found (a table 二 row: its label and one figure); marks
+    close together make one box."""
+    if len(boxes) < 2:
+        return []
+    mask = clean.copy()
+    for x0, y0, x1, y1 in regions:
+        mask[y0:y1, x0:x1] = 0
+    for x0, y0, x1, y1 in boxes:
+        mask[max(int(y0) - 2, 0):int(y1) + 3, max(int(x0) - 2, 0):int(x1) + 3] = 0
+    typical = float(np.median([b[3] - b[1] for b in boxes]))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    marks = []
+    for i in range(1, n):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if 0.45 * typical <= h <= 1.2 * typical and w <= 1.5 * typical and area >= 0.1 * h * h / 4:
+            middle = y + h / 2
+            if any(b[1] <= middle <= b[3] for b in boxes):
+                marks.append([x, y, x + w, y + h])
+    marks.sort()
+    merged: list[list[int]] = []
+    for m in marks:
+        last = merged[-1] if merged else None
+        if last and m[0] - last[2] < 0.4 * typical and min(m[3], last[3]) - max(m[1], last[1]) > 0.3 * typical:
+            last[:] = [last[0], min(last[1], m[1]), max(last[2], m[2]), max(last[3], m[3])]
+        else:
+            merged.append(list(m))
+    pad = typical * 0.15
+    return [(m[0] - pad, m[1] - pad, m[2] + pad, m[3] + pad) for m in merged]
+
+
+def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
+    """Whether the number printed in `box` starts with a minus sign, by the shape of the ink from
+    `left` (the cell's edge or the next box to the left) to the box's end: the first mark is a
+    dash when it is flat, at mid-height of the digits, and apart from them. A minus sign is the
+    smallest mark on the page and the recogniser may drop it or read a speck as one; the ink
+    decides. None when there is no digit-sized ink to measure against."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    h = max(y1 - y0, 1)
+    lo = max(int(left), x0 - h, 0)
+    region = clean[max(y0, 0):y1, lo:x1]
+    if region.size == 0:
+        return None
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    marks = [tuple(int(v) for v in stats[i][:5]) for i in range(1, n) if stats[i][4] >= 4]
+    if not marks:
+        return None
+    tall = max(m[3] for m in marks)
+    marks = [m[:4] for m in marks if m[4] >= tall * tall / 100]  # specks of noise go; a hyphen is 2×4 at tall 18
+    digits = [m for m in marks if m[3] >= 0.6 * tall]
+    if tall < 0.3 * h or not digits:
+        return None
+    top = min(m[1] for m in digits)
+    bottom = max(m[1] + m[3] for m in digits)
+    first_digit = min(m[0] for m in digits)
+    before = [m for m in marks if m[0] + m[2] <= first_digit + 1 and m[3] < 0.6 * tall]
+    for x, y, w, hh in before:
+        middle = y + hh / 2
+        flat = w >= 0.18 * tall and hh <= 0.35 * tall and w >= 1.5 * hh  # a hyphen is 4×2 px at 200 dpi
+        centred = top + 0.25 * (bottom - top) <= middle <= top + 0.75 * (bottom - top)
+        close = first_digit - (x + w) <= 0.8 * tall
+        if flat and centred and close:
+            return True
+    return False
+
+
+def _left_neighbour(box, boxes) -> float:
+    """Where the ink left of `box` stops belonging to it: the nearest box before it on its line."""
+    edge = 0.0
+    for other in boxes:
+        if other is not box and other[2] <= box[0] + 2 and min(other[3], box[3]) - max(other[1], box[1]) > 0.5 * (box[3] - box[1]):
+            edge = max(edge, other[2])
+    return edge
+
+
+def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
     cells = grid_cells(region, horizontal, vertical)
     if len(cells) < 4:
         return None
@@ -205,7 +301,6 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
                 break
     # Print the detector missed (a faint digit, a digit under a seal): read it from the red
     # channel, where print under a seal stays black.
-    clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
     source = [grey] * len(cells)
     for k, (_, _, _, _, cb) in enumerate(cells):
         if not members[k]:
@@ -213,15 +308,26 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
             if found is not None:
                 members[k].append(found)
                 source[k] = lined
+    # Text set vertically in a tall merged cell (三、本年度办理结果): its glyphs laid side by side
+    # and read as one line; read box by box, each glyph alone, a 、 passes for a 1.
+    upright = {}
+    for k, (_, _, rs, _, cb) in enumerate(cells):
+        if members[k] and cb[3] - cb[1] > 3 * (cb[2] - cb[0]):
+            line = _vertical_line(grey, clean, cb)
+            if line is not None:
+                upright[k] = line
+                members[k] = [(cb[0] + 2, cb[1] + 2, cb[2] - 2, cb[3] - 2)]
     flat = [(k, b) for k, group in enumerate(members) for line in _lines([(b, None) for b in group]) for b, _ in line]
-    readings = engine.recognize([crop(source[k], b) for k, b in flat]) if flat else []
+    readings = engine.recognize([upright[k] if k in upright else crop(source[k], b) for k, b in flat]) if flat else []
     # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
     # the red channel, where print under a seal stays whole; the surer reading stands.
-    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey]
+    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey
+             and flat[j][0] not in upright]
     if again:
         for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
             if r.confidence > readings[j].confidence:
                 readings[j] = r
+    readings = [r.with_sign(ink_sign(clean, b, cells[k][4][0] + 3)) for (k, b), r in zip(flat, readings)]
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):
         if reading.text:
@@ -242,6 +348,45 @@ def _ruled_table(lined, grey, region, horizontal, vertical, boxes, engine, page:
     return Table(cells=out, index=0, page=page)
 
 
+def _vertical_line(grey: np.ndarray, clean: np.ndarray, cb) -> np.ndarray | None:
+    """The glyphs of a vertical text, top to bottom, side by side on one line (grey, white between),
+    or None where the cell holds no column of at least two glyphs. Glyphs are cut where the ink
+    stops across the column; the strokes of one glyph (三) are kept together up to the column's width."""
+    x0, y0, x1, y1 = (int(v) + d for v, d in zip(cb, (3, 3, -2, -2)))
+    ink = clean[y0:y1, x0:x1] > 0
+    if ink.size == 0 or not ink.any():
+        return None
+    cols = np.flatnonzero(ink.any(axis=0))
+    size = int(cols.max() - cols.min() + 1)  # a glyph is about as tall as the column is wide
+    rows = np.flatnonzero(ink.any(axis=1))
+    bands: list[list[int]] = []
+    for r in rows:
+        if bands and r - bands[-1][1] <= 1:
+            bands[-1][1] = int(r)
+        else:
+            bands.append([int(r), int(r)])
+    glyphs: list[list[int]] = []
+    for a, b in bands:
+        if glyphs and b - glyphs[-1][0] < 1.15 * size:
+            glyphs[-1][1] = b
+        else:
+            glyphs.append([a, b])
+    if len(glyphs) < 2 or any(b - a > 1.6 * size for a, b in glyphs):
+        return None
+    height = max(b - a for a, b in glyphs) + 9
+    gap = max(size // 3, 4)
+    pieces = []
+    for a, b in glyphs:
+        part = ink[a:b + 1]
+        xs = np.flatnonzero(part.any(axis=0))
+        piece = grey[y0 + a:y0 + b + 1, x0 + xs.min():x0 + xs.max() + 1]
+        canvas = np.full((height, piece.shape[1] + gap), 255, dtype=np.uint8)
+        top = (height - piece.shape[0]) // 2
+        canvas[top:top + piece.shape[0], gap // 2:gap // 2 + piece.shape[1]] = piece
+        pieces.append(canvas)
+    return np.hstack(pieces)
+
+
 def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -258,11 +403,9 @@ def _ink_box(clean: np.ndarray, cb) -> tuple[float, float, float, float] | None:
 
 
 def _lines(items: list) -> list[list]:
-    """Boxes outside ruled tables grouped into lines: a box joins the line whose middle it spans."""
+    """Boxes grouped into lines: a box joins the line whose middle it spans."""
     lines: list[list] = []
     for box, reading in sorted(items, key=lambda it: (it[0][1] + it[0][3]) / 2):
-        if reading is not None and not reading.text:
-            continue
         cy = (box[1] + box[3]) / 2
         for line in lines:
             mid = sum((b[1] + b[3]) / 2 for b, _ in line) / len(line)
@@ -277,6 +420,37 @@ def _lines(items: list) -> list[list]:
     return lines
 
 
+def _rows(items: list) -> list[list]:
+    """Read boxes outside ruled tables grouped into lines. The figures of a table row sit on one
+    line however its label wraps: they make the rows, and a label line joins the row it overlaps
+    most (the two lines of a wrapped label both, in reading order); the rest is grouped as text."""
+    items = [(b, r) for b, r in items if r.text and not (r.confidence < JUNK and not r.candidates)]
+    numbers = [(b, r) for b, r in items if r.candidates and not _has_cjk(r.text)]
+    rows = [line for line in _lines(numbers) if len(line) >= 2]
+    in_rows = {id(b) for line in rows for b, _ in line}
+    rest = [(b, r) for b, r in items if id(b) not in in_rows]
+    loose = []
+    for box, reading in rest:
+        best, share = None, 0.3
+        for line in rows:
+            top, bottom = min(b[1] for b, _ in line), max(b[3] for b, _ in line)
+            overlap = (min(bottom, box[3]) - max(top, box[1])) / max(box[3] - box[1], 1)
+            if overlap > share:
+                best, share = line, overlap
+        (best.append((box, reading)) if best is not None else loose.append((box, reading)))
+    for line in rows:
+        first = min(b[0] for b, r in line if r.candidates and not _has_cjk(r.text))
+        label = sorted((it for it in line if it[0][2] <= first + 2), key=lambda it: (it[0][1], it[0][0]))
+        label = [it for part in _lines(label) for it in part]  # its lines top to bottom, each left to right
+        figures = sorted((it for it in line if it[0][2] > first + 2), key=lambda it: it[0][0])
+        # Among the figures, a mark that read as no number ("U" for a 0 under a seal) is read over
+        # the digits only: a figure is printed there (the proof decides whether it holds).
+        figures = [(b, r.digits) if not r.candidates and r.digits is not None and not _has_cjk(r.text) else (b, r)
+                   for b, r in figures]
+        line[:] = label + figures
+    return sorted(rows + _lines(loose), key=lambda line: min(b[1] for b, _ in line))
+
+
 def _signed(line: list) -> list:
     """A minus sign the detector boxed apart from its number ("-" then "1" close by) joins it:
     read apart, the dash would be a "not applicable" cell and the number would lose its sign."""
@@ -284,6 +458,9 @@ def _signed(line: list) -> list:
     for box, reading in line:
         if out and out[-1][1].text in MINUS and reading.candidates:
             prev_box, prev = out[-1]
+            if reading.sign_checked and box[0] - prev_box[2] < (box[3] - box[1]):
+                out[-1] = ((prev_box[0], min(prev_box[1], box[1]), box[2], max(prev_box[3], box[3])), reading)
+                continue  # the ink already gave the number its sign: the dash is part of it
             if box[0] - prev_box[2] < (box[3] - box[1]):
                 merged = (prev_box[0], min(prev_box[1], box[1]), box[2], max(prev_box[3], box[3]))
                 out[-1] = (merged, Reading("-" + reading.text, min(prev.confidence, reading.confidence),

@@ -12,7 +12,7 @@ import random
 from typing import Iterable
 
 from transform.checks import check
-from transform.template import keys_for, t3_columns, t3_outcome_rows, t3_rows, t4_columns, t4_groups
+from transform.template import keys_for, may_be_negative, t3_columns, t3_outcome_rows, t3_rows, t4_columns, t4_groups
 
 Figures = dict[str, "int | float | None"]
 
@@ -88,7 +88,7 @@ def make_figures(seed: int, template: str, *, zero_rate: float = 0.5, mixed_othe
             figures[key] = round(projects * rng.uniform(0.2, 300), 2) if projects else 0.0
         elif key in AMOUNT_KEYS:
             figures[key] = 0.0 if rng.random() < zero_rate else round(rng.uniform(0.01, 500), 2)
-        elif key.endswith(".change"):
+        elif may_be_negative(key):
             figures[key] = 0 if rng.random() < zero_rate else rng.choice([-1, 1]) * rng.randint(1, 5)
         else:
             figures[key] = count(30)

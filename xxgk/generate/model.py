@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from transform.template import layout, t2_sections, t4_columns, t4_groups
+from transform.template import layout, may_be_negative, t2_sections, t4_columns, t4_groups
 from xxgk.generate.figures import AMOUNT_KEYS, is_mixed, t3_printed_rows
 from xxgk.generate.form import PART_ORDER, form_text, signature_date, stated_figures
 from xxgk.generate.spec import ReportSpec
@@ -172,7 +172,7 @@ def format_value(key: str, value: Any, style: Style) -> str:
         return ""
     if key in AMOUNT_KEYS and _yuan_bare(style, key):
         text = str(round(value * 10000))
-    elif key.endswith(".change") and style.signed_words and value:
+    elif may_be_negative(key) and style.signed_words and value:
         word = _SIGNED_WORDS[(abs(int(value)) + (value < 0)) % 2]
         text = (word[1] if value < 0 else word[0]) + str(abs(int(value)))
     elif key in AMOUNT_KEYS:
