@@ -15,7 +15,7 @@ import numpy as np
 
 from extract.document import Cell, Paragraph, Table
 from extract.lines import row_cell_spans
-from extract.ocr.engine import Reading
+from extract.ocr.engine import LOOKALIKES, Reading
 
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
@@ -321,7 +321,8 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     readings = engine.recognize([upright[k] if k in upright else crop(source[k], b) for k, b in flat]) if flat else []
     # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
     # the red channel, where print under a seal stays whole; the surer reading stands.
-    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey
+    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and (not _has_cjk(r.text) or r.text in LOOKALIKES)
+             and source[flat[j][0]] is grey
              and flat[j][0] not in upright]
     if again:
         for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
@@ -336,6 +337,9 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     for (r, c, rs, cs, cb), parts in zip(cells, texts):
         text = "\n".join(p.text for p in parts)
         cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
+        if len(parts) == 1 and parts[0].text in LOOKALIKES and parts[0].digits is not None:
+            parts = [parts[0].digits]  # a lone 一 in a ruled cell: a 1 misread, for the sums to prove
+            cell.text = text = parts[0].text
         if len(parts) == 1 and not parts[0].candidates and not _has_cjk(text):
             # Marks that read as no number and no word (a seal's edge, a smudge: every label of
             # the format has Chinese in it): a blank in doubt, never a label.
