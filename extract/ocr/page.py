@@ -191,7 +191,9 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
     # Ink the detector passed over counts only where it reads as a figure with some confidence
     # (a seal's trace reads as a 1 at 0.05).
-    kept = [(b, r) for b, r in zip(found, readings[len(free):]) if r.candidates and r.confidence >= FOUND_SURE]
+    figures = [b for b, r in zip(free, readings) if r.candidates and r.confidence >= FOUND_SURE]
+    kept = [(b, r) for b, r in zip(found, readings[len(free):])
+            if r.candidates and (r.confidence >= FOUND_SURE or _in_a_gap_of_its_column(b, figures))]
     free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
@@ -241,6 +243,17 @@ def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
             merged.append(list(m))
     pad = typical * 0.15
     return [(m[0] - pad, m[1] - pad, m[2] + pad, m[3] + pad) for m in merged]
+
+
+def _in_a_gap_of_its_column(box, figures: list) -> bool:
+    """Whether `box` sits where a column of figures has a gap: under figures of other rows (three
+    at least), with none of its own row there. A figure under a seal reads with little confidence;
+    found there, it is kept for the sums to prove."""
+    h = box[3] - box[1]
+    cx = (box[0] + box[2]) / 2
+    same_column = [b for b in figures if abs((b[0] + b[2]) / 2 - cx) < 0.6 * h]
+    own_row = [b for b in same_column if min(b[3], box[3]) - max(b[1], box[1]) > 0.3 * h]
+    return len(same_column) >= 3 and not own_row
 
 
 def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
