@@ -42,6 +42,7 @@ CODES = {
     "note.meta_from_listing": "the document does not name its agency or year; they come from the portal's title",
     "note.ocr": "the document is a scan, read by OCR; its figures are kept where the report's sums prove them",
     "note.ocr_corrected": "exactly one of OCR's candidates for a cell makes every rule hold; that one was taken",
+    "note.ocr_label": "a row label OCR read differently from the template was placed by its printed number; every figure of the row holds in its column's sum",
     "note.version_guessed": "no column label tells the version; it was taken from the year",
     # format.*: the audit against the national format (never flags; `status` stays about the figures)
     "format.part_missing": "one of the six parts of the format is not printed",

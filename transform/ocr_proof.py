@@ -29,11 +29,11 @@ from transform.values import read_cell, to_unit
 from transform import template as tpl
 
 SURE = 0.9
+# The rules across rows (each column's sums): they prove where a row belongs, not only its digits.
+PLACING_RULES = (1, 2)
 # A cell no other equation checks stands beside a broken one only when read all but certainly.
 SURE_ALONE = 0.97
 UNCHECKED_SURE = 0.9
-# A cell no other equation checks stands beside a broken one only when read all but certainly.
-SURE_ALONE = 0.97
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
 
@@ -57,7 +57,20 @@ def prove(result: Alignment, ocr: dict) -> list[Issue]:
         if not getattr(cells[key].ocr, "sign_checked", False):
             issues.append(_unsure(key, cells[key], "its sign could not be measured on the ink and OCR may miss a minus sign"))
             values[key] = None
+    _labels_proven(result, eqs)
     return issues
+
+
+def _labels_proven(result: Alignment, eqs: list[Equation]) -> None:
+    """A label OCR misread (2.重复请) whose row was placed by its printed number needs no look when
+    every figure of the row holds in its column: OCR garbles labels, the sums prove the place. The
+    reader's `extractor.label_by_number` becomes `note.ocr_label` then (in `result.issues`)."""
+    values = result.values
+    holding = [eq for eq in eqs if eq.rule in PLACING_RULES and _evaluable(values, eq) and eq.issue(values) is None]
+    for n, issue in enumerate(result.issues):
+        if issue.code == "extractor.label_by_number" and issue.keys and all(
+                values.get(k) is not None and any(k in eq.parts + eq.totals for eq in holding) for k in issue.keys):
+            result.issues[n] = Issue("note.ocr_label", issue.message + "; its figures hold in their columns' sums", issue.keys)
 
 
 def _unsign(values: dict, cells: dict) -> list[Issue]:

@@ -168,6 +168,9 @@ class RapidEngine:
         text = "".join(self._chars[k] for k, _ in glyphs).replace("blank", "").strip()
         confs = [float(probs[frames, k].max()) for k, frames in glyphs]
         plain = Reading(text, min(confs) if confs else 0.0)
+        if text in LOOKALIKES:  # a lone 一 in a figure's cell is a 1 misread, elsewhere a word or a dash
+            return Reading(text, plain.confidence, digits=Reading(str(LOOKALIKES[text]), min(plain.confidence, LOOKALIKE_SURE),
+                                                                 (str(LOOKALIKES[text]),)))
         if not text or any("\u4e00" <= ch <= "\u9fff" for ch in text):
             return plain
         digit_mass = np.stack([probs[:, ids].sum(axis=1) for ids in self._digit_ids], axis=1)
@@ -271,6 +274,11 @@ DIGIT_FORMS = {d: {d, chr(ord(d) + 0xFEE0)} for d in DIGITS}
 DIGIT_FORMS["0"] |= {"o", "O", "〇", "○", "。"}
 DIGIT_FORMS["1"] |= {"l", "I", "|", "]", "[", "丨", "!"}
 FORM_DIGIT = {form: int(d) for d, forms in DIGIT_FORMS.items() for form in forms}
+# Characters a lone digit is misread as that are characters in their own right (一 for 1; a dash
+# may read so too): offered as that digit only where a figure's cell is ruled, never surer than
+# LOOKALIKE_SURE, so that only an equation can keep it.
+LOOKALIKES = {"一": 1}
+LOOKALIKE_SURE = 0.5
 
 
 def _all_digits(text: str) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 
 from extract.document import Cell, Paragraph, Table
 from extract.lines import row_cell_spans
-from extract.ocr.engine import Reading
+from extract.ocr.engine import LOOKALIKES, Reading
 
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
@@ -191,7 +191,9 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
     # Ink the detector passed over counts only where it reads as a figure with some confidence
     # (a seal's trace reads as a 1 at 0.05).
-    kept = [(b, r) for b, r in zip(found, readings[len(free):]) if r.candidates and r.confidence >= FOUND_SURE]
+    figures = [b for b, r in zip(free, readings) if r.candidates and r.confidence >= FOUND_SURE]
+    kept = [(b, r) for b, r in zip(found, readings[len(free):])
+            if r.candidates and (r.confidence >= FOUND_SURE or _in_a_gap_of_its_column(b, figures))]
     free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
@@ -241,6 +243,17 @@ def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
             merged.append(list(m))
     pad = typical * 0.15
     return [(m[0] - pad, m[1] - pad, m[2] + pad, m[3] + pad) for m in merged]
+
+
+def _in_a_gap_of_its_column(box, figures: list) -> bool:
+    """Whether `box` sits where a column of figures has a gap: under figures of other rows (three
+    at least), with none of its own row there. A figure under a seal reads with little confidence;
+    found there, it is kept for the sums to prove."""
+    h = box[3] - box[1]
+    cx = (box[0] + box[2]) / 2
+    same_column = [b for b in figures if abs((b[0] + b[2]) / 2 - cx) < 0.6 * h]
+    own_row = [b for b in same_column if min(b[3], box[3]) - max(b[1], box[1]) > 0.3 * h]
+    return len(same_column) >= 3 and not own_row
 
 
 def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
@@ -321,7 +334,8 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     readings = engine.recognize([upright[k] if k in upright else crop(source[k], b) for k, b in flat]) if flat else []
     # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
     # the red channel, where print under a seal stays whole; the surer reading stands.
-    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and not _has_cjk(r.text) and source[flat[j][0]] is grey
+    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and (not _has_cjk(r.text) or r.text in LOOKALIKES)
+             and source[flat[j][0]] is grey
              and flat[j][0] not in upright]
     if again:
         for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
@@ -336,6 +350,9 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     for (r, c, rs, cs, cb), parts in zip(cells, texts):
         text = "\n".join(p.text for p in parts)
         cell = Cell(text, r, c, rs, cs, page, tuple(float(v) for v in cb))
+        if len(parts) == 1 and parts[0].text in LOOKALIKES and parts[0].digits is not None:
+            parts = [parts[0].digits]  # a lone 一 in a ruled cell: a 1 misread, for the sums to prove
+            cell.text = text = parts[0].text
         if len(parts) == 1 and not parts[0].candidates and not _has_cjk(text):
             # Marks that read as no number and no word (a seal's edge, a smudge: every label of
             # the format has Chinese in it): a blank in doubt, never a label.
