@@ -33,7 +33,7 @@ SURE = 0.9
 PLACING_RULES = (1, 2)
 # A cell no other equation checks stands beside a broken one only when read all but certainly.
 SURE_ALONE = 0.97
-UNCHECKED_SURE = 0.9
+UNCHECKED_SURE = 0.95
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
 

@@ -34,8 +34,7 @@ REC_BATCH = 1
 MIN_WIDTH = 320  # the recogniser's training width: narrower reads lone digits worse
 SHORT_WIDTH = 160  # crops up to this wide (at 48 px high) are packed into strips
 STRIP_WIDTH = 1280
-REREAD = 0.95  # a packed number read below this is read again
-REREAD_GAP = 64  # white between crops read again: eight steps, out of each other's way
+REREAD = 0.95  # a packed number read below this is read again alone
 FAINT = 0.6  # a non-digit glyph read below this among digits is a stray mark
 GAP = 24  # white between packed crops: three steps of the recogniser (16 lets neighbours misread labels)
 
@@ -107,49 +106,53 @@ class RapidEngine:
         """Each crop (grey, one line of text) read. Short crops (numbers, most of all) are packed
         side by side into strips with white gaps and read together, each one decoded from the
         recogniser's steps over its own stretch of the strip: four times fewer steps than one
-        call per crop. A packed crop read as nothing or with doubt is read again, packed apart
-        from its first neighbours with more white between; longer crops are read alone."""
+        call per crop."""
         scaled = [_to_height(c) for c in crops]
         short = [i for i, c in enumerate(scaled) if c.shape[1] <= SHORT_WIDTH]
         long = [i for i, c in enumerate(scaled) if c.shape[1] > SHORT_WIDTH]
         out: list[Reading | None] = [None] * len(crops)
-        for i, reading in self._read_packed(scaled, short, GAP):
-            out[i] = reading
-        doubtful = [i for i in short if not out[i].text or (out[i].candidates and out[i].confidence < REREAD)]
-        for i, again in self._read_packed(scaled, doubtful[::-1], REREAD_GAP):
-            out[i] = _second_opinion(out[i], again)
-        for i in sorted(long, key=lambda i: scaled[i].shape[1]):
-            probs, _ = self._run([scaled[i]], min_width=SHORT_WIDTH)
-            out[i] = self._decode(probs[0])
-        return [r if r is not None else Reading("", 0.0) for r in out]
-
-    def _read_packed(self, scaled: list[np.ndarray], members: list[int], gap: int):
-        """(index, reading) of the crops `members`, packed into strips with `gap` white between."""
         strips: list[tuple[np.ndarray, list[tuple[int, int, int]]]] = []
         row: list[tuple[int, int, int]] = []
-        x = gap
-        for i in members:
+        x = GAP
+        for i in short:
             w = scaled[i].shape[1]
-            if row and x + w + gap > STRIP_WIDTH:
+            if row and x + w + GAP > STRIP_WIDTH:
                 strips.append((_strip(scaled, row, x), row))
-                row, x = [], gap
+                row, x = [], GAP
             row.append((i, x, x + w))
-            x += w + gap
+            x += w + GAP
         if row:
             strips.append((_strip(scaled, row, x), row))
-        for strip, placed in strips:
-            probs, stride = self._run([strip])
-            for i, x0, x1 in placed:
-                # The steps over the crop and half the white on each side (an emission may
-                # come a step early or late).
-                lo, hi = x0 - gap // 2, x1 + gap // 2
-                yield i, self._decode(probs[0][max(int(lo // stride), 0): int(math.ceil(hi / stride))])
+        for start in range(0, len(strips), REC_BATCH):
+            batch = strips[start:start + REC_BATCH]
+            probs, stride = self._run([s for s, _ in batch])
+            for (strip, members), p in zip(batch, probs):
+                for i, x0, x1 in members:
+                    # The steps over the crop and half the white on each side (an emission may
+                    # come a step early or late).
+                    lo, hi = x0 - GAP // 2, x1 + GAP // 2
+                    out[i] = self._decode(p[max(int(lo // stride), 0): int(math.ceil(hi / stride))])
+        # A packed crop read as nothing, or with doubt, is read again on its own.
+        long += [i for i in short if out[i] is None or not out[i].text or (out[i].candidates and out[i].confidence < REREAD)]
+        long.sort(key=lambda i: scaled[i].shape[1])
+        for start in range(0, len(long), REC_BATCH):
+            batch = long[start:start + REC_BATCH]
+            probs, _ = self._run([scaled[i] for i in batch])
+            for i, p in zip(batch, probs):
+                again = self._decode(p)
+                first = out[i]
+                if first is not None and first.text and again.text == first.text:
+                    # Two readings that agree: wrong only if both are.
+                    both = 1 - (1 - first.confidence) * (1 - again.confidence)
+                    out[i] = Reading(again.text, both, tuple(dict.fromkeys(first.candidates + again.candidates)))
+                elif first is None or again.confidence > first.confidence:
+                    out[i] = again
+        return [r if r is not None else Reading("", 0.0) for r in out]
 
-    def _run(self, images: list[np.ndarray], min_width: int = MIN_WIDTH) -> tuple[np.ndarray, float]:
+    def _run(self, images: list[np.ndarray]) -> tuple[np.ndarray, float]:
         """The recogniser's per-step character probabilities for a batch of grey 48-pixel-high
-        images, left-aligned and padded with zeros as PaddleOCR feeds them (to `min_width`: a
-        strip of a few digits reads worse narrower; a line of text needs no padding)."""
-        width = max(max(im.shape[1] for im in images), min_width)
+        images, left-aligned and padded with zeros as PaddleOCR feeds them."""
+        width = max(max(im.shape[1] for im in images), MIN_WIDTH)
         tensor = np.zeros((len(images), 3, REC_HEIGHT, width), dtype=np.float32)
         for j, im in enumerate(images):
             tensor[j, :, :, :im.shape[1]] = (im.astype(np.float32) / 127.5 - 1.0)[None, :, :]
@@ -235,14 +238,6 @@ class RapidEngine:
             if (steps >= 2 or doubt[pos]) and reading[pos] in DIGITS and doubled not in candidates:
                 candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
-
-
-def _second_opinion(first: Reading, again: Reading) -> Reading:
-    """Two readings of one crop: where they agree, wrong only if both are; else the surer."""
-    if first.text and again.text == first.text:
-        both = 1 - (1 - first.confidence) * (1 - again.confidence)
-        return Reading(again.text, both, tuple(dict.fromkeys(first.candidates + again.candidates)), digits=first.digits)
-    return again if again.confidence > first.confidence else first
 
 
 def _glyphs(probs: np.ndarray) -> list[tuple[int, np.ndarray]]:
