@@ -281,10 +281,6 @@ LOOKALIKES = {"一": 1}
 LOOKALIKE_SURE = 0.5
 
 
-def _all_digits(text: str) -> bool:
-    return all(ch in DIGITS for ch in text.replace(" ", ""))
-
-
 def _rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(image[:, :, None], 3, axis=2) if image.ndim == 2 else image
 
