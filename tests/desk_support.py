@@ -96,11 +96,11 @@ GOVERNMENT = "夏县人民政府"
 
 def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
     """One county, two years, as January looks: a PDF that prints a wrong table 四 total (flagged),
-    an HTML page from a compromised site (hostile), an agency that reported last year and not this
-    year (missing), a scanned PDF (failed), the county government's own (summary) report, and an
+    an HTML page from a compromised site (hostile), an agency that reported last year (a
+    photographed report with a wrong total) and not this year (missing), a scanned PDF (failed), the county government's own (summary) report, and an
     agency of another county whose name is ambiguous (to place)."""
     from xxgk.extraction import extract_path, failed_record
-    from xxgk.generate import render
+    from xxgk.generate import render, render_scan
     from xxgk.generate.figures import break_rule, make_figures
     from xxgk.generate.spec import ReportSpec
     from warehouse.publish import publish_records
@@ -112,7 +112,7 @@ def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
         ("夏县教育局", 2023, "pdf", {"ruled": True}, 4),
         ("夏县财政局", 2022, "docx", {}, None),
         ("夏县财政局", 2023, "html", {"hostile": hostile_base}, None),
-        ("夏县民政局", 2022, "txt", {}, None),
+        ("夏县民政局", 2022, "scan.jpg", {}, 4),  # a photographed report, read by OCR
         (GOVERNMENT, 2022, "html", {}, None),
         (GOVERNMENT, 2023, "xlsx", {}, None),
     ]
@@ -123,7 +123,7 @@ def build_desk_warehouse(root: Path, hostile_base: str, seed: int = 11) -> dict:
             break_rule(figures, rule, seed=seed + i)
         spec = ReportSpec(agency, year, "2021", figures, seed=seed + i, region_code=COUNTY)
         path = raw / f"{i:02d}-{year}.{fmt}"
-        path.write_bytes(render(spec, fmt, **quirks))
+        path.write_bytes(render_scan(spec, "jpg") if fmt == "scan.jpg" else render(spec, fmt, **quirks))
         records.append(extract_path(path))
         documents[records[-1]["sha256"]] = {"url": f"http://portal.example.invalid/xxgk/{path.name}",
                                             "region_code": COUNTY, "published_on": f"{year + 1}-01-{10 + i:02d}",

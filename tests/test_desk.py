@@ -179,6 +179,37 @@ def boxed(desk, rid: int, key: str, page: int) -> bool:
     return any(image.getpixel((round(x0 * SCALE - 2) + dx, middle)) == BOX for dx in range(-2, 3))
 
 
+def test_a_photographed_report_shows_its_pages_with_the_cells_in_question_boxed(desk):
+    """A scan read by OCR: its pages as OCR read them (upright), each cell of a broken rule or left
+    null by the proof boxed where OCR found it (OCR's boxes are in the page's pixels)."""
+    from xxgk.desk.source import BOX, SourceView
+    from xxgk.desk.store import Store
+    from xxgk.desk.store import broken_keys, doubtful_keys
+
+    record = next(r for r in desk["records"] if r["path"].endswith(".jpg"))
+    assert any(i["code"] == "note.ocr" for i in record["issues"])
+    rid = report_id(desk["data"], record["sha256"])
+    b = open_page(desk, f"/report/{rid}")
+    img = css(b, "img.page")[0]
+    assert b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img) > 1000
+    assert "扫描件" in css(b, "figure figcaption")[0].text
+    shot(desk, "report-scan")
+    store = Store(desk["data"])
+    keys = broken_keys(store.checks(rid)) | doubtful_keys(store.issues(rid))
+    where = SourceView(desk["data"], store.report(rid)).read()["provenance"]
+    page = int(img.get_attribute("data-page"))
+    shown = [k for k in sorted(keys) if where.get(k, {}).get("page") == page]
+    assert shown, (keys, page)
+    with urllib.request.urlopen(f"{desk['url']}/report/{rid}/page/{page}.png") as response:
+        path = desk["shots"] / f"scan-{rid}-{page}.png"
+        path.write_bytes(response.read())
+    image = Image.open(path).convert("RGB")
+    x0, top, x1, bottom = where[shown[0]]["bbox"]
+    middle = round((top + bottom) / 2)
+    assert any(image.getpixel((round(x0 - 2) + dx, middle)) == BOX for dx in range(-2, 3))
+    assert image.getpixel((round((x0 + x1) / 2), round(top) - 40)) != BOX
+
+
 def test_correcting_a_figure_mends_the_check_and_changes_the_county_total(desk):
     from selenium.webdriver.support.ui import Select
 

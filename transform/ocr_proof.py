@@ -15,7 +15,8 @@ the engine found almost as likely). For every equation of rules 1-4 (`checks.py`
   equation is broken.
 
 A figure no equation involves (table 二) cannot be proven: it is kept only when read with
-confidence UNCHECKED_SURE, else null with `extractor.ocr_unsure`.
+confidence UNCHECKED_SURE (SURE where the ink shows as many digits as were read), else null with
+`extractor.ocr_unsure`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def prove(result: Alignment, ocr: dict) -> list[Issue]:
     issues += _null_doubtful(values, cells, eqs)
     issues += _null_unchecked(values, cells, eqs)
     in_equations = {k for eq in eqs for k in eq.parts + eq.totals}
-    unproven = [k for k in cells if k not in in_equations and values.get(k) is not None and _confidence(cells[k]) < UNCHECKED_SURE]
+    unproven = [k for k in cells if k not in in_equations and values.get(k) is not None and _confidence(cells[k]) < _sure_unchecked(cells[k])]
     for key in unproven:
         issues.append(_unsure(key, cells[key], "no rule checks it and OCR read it with doubt"))
         values[key] = None
@@ -82,6 +83,13 @@ def _unsign(values: dict, cells: dict) -> list[Issue]:
                             f"the mark before it is no minus sign: {-values[key]!r}", [key]))
         values[key] = -values[key]
     return issues
+
+
+def _sure_unchecked(cell) -> float:
+    """The confidence a figure no rule checks must be read with. Where the ink shows as many
+    digits as were read (none doubled, none dropped: the recogniser's commonest doubt), the
+    digits' own confidence SURE suffices."""
+    return SURE if getattr(cell.ocr, "count_checked", False) else UNCHECKED_SURE
 
 
 def _confidence(cell) -> float:

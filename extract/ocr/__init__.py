@@ -10,8 +10,10 @@ one only where the report's own sums prove it.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -20,6 +22,21 @@ from extract.settings import Limits
 
 TRIED = "read by OCR (RapidOCR)"
 A4_RATIO = 297 / 210
+
+
+_kept = threading.local()
+
+
+@contextmanager
+def keeping_pages() -> Iterator[list]:
+    """The pages OCR reads in this thread while the block runs, each as it was read (upright,
+    grey: the red channel, where print under a seal stays): the boxes of its cells are in its
+    pixels. For showing a scan beside its figures (the desk)."""
+    _kept.pages = []
+    try:
+        yield _kept.pages
+    finally:
+        _kept.pages = None
 
 
 def open_image(data: bytes, limits: Limits):
@@ -80,7 +97,9 @@ def split_tall(rgb: np.ndarray) -> list[np.ndarray]:
 
 
 def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawDocument:
-    """Page images (PIL or arrays, in order) read into one RawDocument marked as OCR'd."""
+    """Page images (PIL or arrays, in order) read into one RawDocument marked as OCR'd. Its
+    pages are the pages read: a picture of two pages one under the other counts two, and its
+    cells' page numbers count so too."""
     from extract.ocr.engine import default_engine
     from extract.ocr.page import prepare, read_page
     from extract.document import Table
@@ -88,7 +107,7 @@ def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawD
     engine = engine or default_engine()
     blocks: list = []
     texts: list[str] = []
-    n = 0
+    n = parts = 0
     for n, image in enumerate(images, start=1):
         if n > limits.max_ocr_pages:
             raise ReadError(f"scan too long (more than {limits.max_ocr_pages} pages; OCR reads at most {limits.max_ocr_pages})")
@@ -97,7 +116,11 @@ def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawD
             raise ReadError(f"image refused: {rgb.shape[1]}×{rgb.shape[0]} pixels is more than the limit of {limits.max_image_pixels:,}")
         for part in split_tall(rgb):
             first = 1 + sum(isinstance(b, Table) for b in blocks)
-            page_blocks, text = read_page(prepare(part), engine, n, first)
+            prepared = prepare(part)
+            parts += 1
+            if getattr(_kept, "pages", None) is not None:
+                _kept.pages.append(prepared[0])
+            page_blocks, text = read_page(prepared, engine, parts, first)
             blocks.extend(page_blocks)
             texts.append(text)
     text = "\n".join(texts)
@@ -106,4 +129,4 @@ def read_images(images: Iterable, fmt: str, limits: Limits, engine=None) -> RawD
     confidences = [c.ocr.confidence for b in blocks if isinstance(b, Table) for c in b.cells if c.ocr is not None]
     confidence = round(float(np.mean(confidences)), 3) if confidences else 0.0
     return RawDocument(format=fmt, text=text, blocks=blocks,
-                       ocr={"engine": f"{engine.name} {engine.version}".strip(), "pages": n, "confidence": confidence})
+                       ocr={"engine": f"{engine.name} {engine.version}".strip(), "pages": parts, "confidence": confidence})

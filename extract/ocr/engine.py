@@ -13,7 +13,7 @@ import bisect
 import math
 import os
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import cv2
@@ -51,6 +51,8 @@ class Reading:
     sign_checked: bool = False
     # A reading that is no number, read over the digits only: for where a figure is printed.
     digits: "Reading | None" = None
+    # As many digits as the ink shows were read (page.ink_digits): no digit doubled or dropped.
+    count_checked: bool = False
 
     def with_sign(self, negative: bool | None) -> "Reading":
         """The reading with the sign the ink shows (None: the ink could not tell). A dash found is
@@ -60,7 +62,15 @@ class Reading:
             return self
         sign = "-" if negative else ""
         cands = tuple(dict.fromkeys(sign + c.lstrip("-") for c in self.candidates))
-        return Reading(sign + self.text.lstrip("-"), self.confidence, cands, True)
+        return replace(self, text=sign + self.text.lstrip("-"), candidates=cands, sign_checked=True)
+
+    def with_digit_count(self, count: int | None) -> "Reading":
+        """The reading vouched for by the ink's count of digits (None: the ink could not tell).
+        Where the count is the reading's, candidates of another length go: the ink refutes them."""
+        if count is None or not self.candidates or _digit_count(self.text) != count:
+            return self
+        cands = tuple(c for c in self.candidates if _digit_count(c) == count)
+        return replace(self, candidates=cands, count_checked=True)
 
 
 def box_of(points) -> tuple[float, float, float, float]:
@@ -141,10 +151,12 @@ class RapidEngine:
             for i, p in zip(batch, probs):
                 again = self._decode(p)
                 first = out[i]
-                if first is not None and first.text and again.text == first.text:
-                    # Two readings that agree: wrong only if both are.
+                if first is not None and first.text and _unsigned(again.text) == _unsigned(first.text):
+                    # Two readings that agree: wrong only if both are. A minus one of them missed
+                    # is not a disagreement: the sign is measured on the ink (page.ink_sign).
                     both = 1 - (1 - first.confidence) * (1 - again.confidence)
-                    out[i] = Reading(again.text, both, tuple(dict.fromkeys(first.candidates + again.candidates)))
+                    text = max(first.text, again.text, key=lambda t: t.startswith("-"))
+                    out[i] = Reading(text, both, tuple(dict.fromkeys(first.candidates + again.candidates)))
                 elif first is None or again.confidence > first.confidence:
                     out[i] = again
         return [r if r is not None else Reading("", 0.0) for r in out]
@@ -238,6 +250,14 @@ class RapidEngine:
             if (steps >= 2 or doubt[pos]) and reading[pos] in DIGITS and doubled not in candidates:
                 candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
+
+
+def _digit_count(text: str) -> int:
+    return sum(ch in DIGITS for ch in text)
+
+
+def _unsigned(text: str) -> str:
+    return text[1:] if text[:1] in MINUS else text
 
 
 def _glyphs(probs: np.ndarray) -> list[tuple[int, np.ndarray]]:

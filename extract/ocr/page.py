@@ -21,8 +21,8 @@ A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
 RED_MARGIN = 60
 SEAL_DARKEST = 140
-# A reading below this is in doubt: read again, and if still no word, a blank in doubt.
-DOUBT = 0.5
+# A reading below this that is no word is read again from the red channel (`_reread_red`).
+REREAD_RED = 0.9
 JUNK = 0.1
 FOUND_SURE = 0.5
 MINUS = {"-", "－", "—", "一", "–"}
@@ -189,6 +189,7 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
             placed.append((region[1], table))
     found = missed_print(cv2.subtract(ink_of(grey), cv2.bitwise_or(horizontal, vertical)), free, regions)
     readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
+    readings = _reread_red(lined, free + found, readings, engine)
     # Ink the detector passed over counts only where it reads as a figure with some confidence
     # (a seal's trace reads as a 1 at 0.05).
     figures = [b for b, r in zip(free, readings) if r.candidates and r.confidence >= FOUND_SURE]
@@ -197,7 +198,9 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
-    readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others))) for b, r in zip(free, readings)]
+    readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others)))
+                .with_digit_count(ink_digits(clean, b, _left_neighbour(b, others), _right_neighbour(b, others, clean.shape[1])))
+                for b, r in zip(free, readings)]
     for line in _rows(list(zip(free, readings))):
         placed.append((min(b[1] for b, _ in line), _line_block(line, page)))
     placed.sort(key=lambda item: item[0])
@@ -209,6 +212,20 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
             index += 1
     text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
     return blocks, text
+
+
+def _reread_red(lined: np.ndarray, boxes: list, readings: list, engine, eligible=lambda j: True) -> list:
+    """A reading in doubt that is no word (a digit under a seal, half erased with the seal's red,
+    read as a comma or a wrong digit) read again from the red channel, where print under a seal
+    stays whole; the surer reading stands."""
+    again = [j for j, r in enumerate(readings) if r.confidence < REREAD_RED and (not _has_cjk(r.text) or r.text in LOOKALIKES)
+             and eligible(j)]
+    out = list(readings)
+    if again:
+        for j, r in zip(again, engine.recognize([crop(lined, boxes[j]) for j in again])):
+            if r.confidence > out[j].confidence:
+                out[j] = r
+    return out
 
 
 def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
@@ -226,23 +243,38 @@ def missed_print(clean: np.ndarray, boxes: list, regions: list) -> list:
         mask[max(int(y0) - 2, 0):int(y1) + 3, max(int(x0) - 2, 0):int(x1) + 3] = 0
     typical = float(np.median([b[3] - b[1] for b in boxes]))
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    pieces = [[int(x), int(y), int(x + w), int(y + h), int(a)] for x, y, w, h, a in stats[1:] if a >= 4]
     marks = []
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
+    for x0, y0, x1, y1, area in _glyph_pieces_joined(pieces, typical):
+        h, w = y1 - y0, x1 - x0
         if 0.45 * typical <= h <= 1.2 * typical and w <= 1.5 * typical and area >= 0.1 * h * h / 4:
-            middle = y + h / 2
+            middle = y0 + h / 2
             if any(b[1] <= middle <= b[3] for b in boxes):
-                marks.append([x, y, x + w, y + h])
-    marks.sort()
+                marks.append([x0, y0, x1, y1])
     merged: list[list[int]] = []
-    for m in marks:
-        last = merged[-1] if merged else None
-        if last and m[0] - last[2] < 0.4 * typical and min(m[3], last[3]) - max(m[1], last[1]) > 0.3 * typical:
-            last[:] = [last[0], min(last[1], m[1]), max(last[2], m[2]), max(last[3], m[3])]
+    for m in sorted(marks):
+        near = next((g for g in merged if m[0] - g[2] < 0.4 * typical and min(m[3], g[3]) - max(m[1], g[1]) > 0.3 * typical), None)
+        if near is not None:
+            near[:] = [min(near[0], m[0]), min(near[1], m[1]), max(near[2], m[2]), max(near[3], m[3])]
         else:
             merged.append(list(m))
     pad = typical * 0.15
     return [(m[0] - pad, m[1] - pad, m[2] + pad, m[3] + pad) for m in merged]
+
+
+def _glyph_pieces_joined(pieces: list, typical: float) -> list:
+    """Pieces of ink one above the other that fit in one glyph's height, joined: a digit a seal's
+    ring crossed is broken into strokes, none the height of a glyph."""
+    out: list[list[int]] = []
+    for p in sorted(pieces, key=lambda p: p[1]):
+        for g in out:
+            overlap = min(p[2], g[2]) - max(p[0], g[0])
+            if overlap > 0.5 * min(p[2] - p[0], g[2] - g[0]) and max(p[3], g[3]) - min(p[1], g[1]) <= 1.2 * typical:
+                g[:] = [min(g[0], p[0]), min(g[1], p[1]), max(g[2], p[2]), max(g[3], p[3]), g[4] + p[4]]
+                break
+        else:
+            out.append(list(p))
+    return out
 
 
 def _in_a_gap_of_its_column(box, figures: list) -> bool:
@@ -256,6 +288,20 @@ def _in_a_gap_of_its_column(box, figures: list) -> bool:
     return len(same_column) >= 3 and not own_row
 
 
+def _marks(clean: np.ndarray, x0: int, x1: int, y0: int, y1: int):
+    """The marks of ink in a stretch of a line (x, y, w, h each), specks of noise left out, and
+    the tallest one's height; None where there is no ink."""
+    region = clean[max(y0, 0):y1, max(x0, 0):x1]
+    if region.size == 0:
+        return None
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    marks = [tuple(int(v) for v in stats[i][:5]) for i in range(1, n) if stats[i][4] >= 4]
+    if not marks:
+        return None
+    tall = max(m[3] for m in marks)
+    return [m[:4] for m in marks if m[4] >= tall * tall / 100], tall  # a hyphen is 2×4 at tall 18
+
+
 def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     """Whether the number printed in `box` starts with a minus sign, by the shape of the ink from
     `left` (the cell's edge or the next box to the left) to the box's end: the first mark is a
@@ -264,16 +310,10 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     decides. None when there is no digit-sized ink to measure against."""
     x0, y0, x1, y1 = (int(round(v)) for v in box)
     h = max(y1 - y0, 1)
-    lo = max(int(left), x0 - h, 0)
-    region = clean[max(y0, 0):y1, lo:x1]
-    if region.size == 0:
+    found = _marks(clean, max(int(left), x0 - h, 0), x1, y0, y1)
+    if found is None:
         return None
-    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-    marks = [tuple(int(v) for v in stats[i][:5]) for i in range(1, n) if stats[i][4] >= 4]
-    if not marks:
-        return None
-    tall = max(m[3] for m in marks)
-    marks = [m[:4] for m in marks if m[4] >= tall * tall / 100]  # specks of noise go; a hyphen is 2×4 at tall 18
+    marks, tall = found
     digits = [m for m in marks if m[3] >= 0.6 * tall]
     if tall < 0.3 * h or not digits:
         return None
@@ -291,13 +331,52 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     return False
 
 
+def ink_digits(clean: np.ndarray, box, left: float, right: float) -> int | None:
+    """How many digits the ink of the number in `box` shows, counted between `left` and `right`
+    (the cell's edges, or the next boxes on the line: a digit the box cut off still counts):
+    glyphs of a digit's height side by side, each no wider than one digit. None where it cannot
+    tell (digits that touch, a glyph too wide for one digit, no digit-sized ink).
+    The recogniser's doubt is most often in how many digits it saw (CTC writes 11 as 1, drops a
+    last digit at a crop's edge); this counts them by another means."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    h = max(y1 - y0, 1)
+    found = _marks(clean, max(int(left), x0 - h, 0), min(int(right), x1 + h), y0 - 2, y1 + 2)
+    if found is None:
+        return None
+    marks, tall = found
+    if tall < 0.4 * h:
+        return None
+    spans: list[list[int]] = []
+    for x, _, w, hh in sorted(m for m in marks if m[3] >= 0.6 * tall):
+        if spans and x < spans[-1][1]:  # pieces of one digit (print broken by the scan) overlap
+            spans[-1][1] = max(spans[-1][1], x + w)
+        else:
+            spans.append([x, x + w])
+    if not spans or any(b - a > 0.8 * tall for a, b in spans):
+        return None
+    return len(spans)
+
+
 def _left_neighbour(box, boxes) -> float:
     """Where the ink left of `box` stops belonging to it: the nearest box before it on its line."""
     edge = 0.0
-    for other in boxes:
-        if other is not box and other[2] <= box[0] + 2 and min(other[3], box[3]) - max(other[1], box[1]) > 0.5 * (box[3] - box[1]):
+    for other in _on_its_line(box, boxes):
+        if other[2] <= box[0] + 2:
             edge = max(edge, other[2])
     return edge
+
+
+def _right_neighbour(box, boxes, width: float) -> float:
+    """Where the ink right of `box` stops belonging to it: the nearest box after it on its line."""
+    edge = width
+    for other in _on_its_line(box, boxes):
+        if other[0] >= box[2] - 2:
+            edge = min(edge, other[0])
+    return edge
+
+
+def _on_its_line(box, boxes) -> list:
+    return [o for o in boxes if o is not box and min(o[3], box[3]) - max(o[1], box[1]) > 0.5 * (box[3] - box[1])]
 
 
 def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
@@ -334,14 +413,10 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     readings = engine.recognize([upright[k] if k in upright else crop(source[k], b) for k, b in flat]) if flat else []
     # A doubtful reading that is no word (a digit under a seal, read as a comma) is read again from
     # the red channel, where print under a seal stays whole; the surer reading stands.
-    again = [j for j, r in enumerate(readings) if r.confidence < DOUBT and (not _has_cjk(r.text) or r.text in LOOKALIKES)
-             and source[flat[j][0]] is grey
-             and flat[j][0] not in upright]
-    if again:
-        for j, r in zip(again, engine.recognize([crop(lined, flat[j][1]) for j in again])):
-            if r.confidence > readings[j].confidence:
-                readings[j] = r
-    readings = [r.with_sign(ink_sign(clean, b, cells[k][4][0] + 3)) for (k, b), r in zip(flat, readings)]
+    readings = _reread_red(lined, [b for _, b in flat], readings, engine,
+                           lambda j: source[flat[j][0]] is grey and flat[j][0] not in upright)
+    readings = [r.with_sign(ink_sign(clean, b, cells[k][4][0] + 3)).with_digit_count(
+                ink_digits(clean, b, cells[k][4][0] + 3, cells[k][4][2] - 3)) for (k, b), r in zip(flat, readings)]
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):
         if reading.text:

@@ -164,8 +164,8 @@ class Desk:
     def _source(self, source: SourceView, report: dict[str, Any], keys: set[str]) -> dict[str, Any]:
         if report["status"] == "failed" or not source.available:
             return {"kind": "none"}
-        if report["format"] == "pdf":
-            return {"kind": "pdf", "pages": source.pages(keys)}
+        if report["format"] == "pdf" or source.scan_pages:
+            return {"kind": "pdf", "pages": source.pages(keys), "scan": bool(source.scan_pages)}
         read = source.read()
         if report["format"] == "html":
             tables = source.html_tables()
@@ -190,8 +190,8 @@ class Desk:
             except (NotFound, ValueError) as exc:
                 return self.problem(request, str(exc))
             source = SourceView(self.data_dir, report)
-            if report["format"] != "pdf" or not source.available:
-                return self.problem(request, "该报告没有可显示的 PDF 页面")
+            if not source.available or (report["format"] != "pdf" and not source.scan_pages):
+                return self.problem(request, "该报告没有可显示的页面")
             rid = report["report_id"]
             keys = broken_keys(self.store.checks(rid)) | doubtful_keys(self.store.issues(rid))
             try:

@@ -4,6 +4,8 @@
   the broken rules; the page and box of each figure come from the extractor's provenance.
 - HTML: the document's tables as published, sanitised (nh3: table markup and text only, nothing that
   runs or fetches).
+- A scan (any format whose tables were pictures, read by OCR): each page as OCR read it (upright,
+  grey), kept when the desk reads the source, with the same boxes; OCR's boxes are in its pixels.
 - Every other format (and HTML without real tables): the cell grid as read, with the same highlights.
 
 The provenance and the grid are read once per document and kept in `DIR/.desk/` (by sha256 and the
@@ -24,7 +26,10 @@ import lxml.etree
 import lxml.html
 import nh3
 
+from PIL import Image, ImageDraw
+
 from extract import DEFAULT_LIMITS, ReadError, read_document
+from extract.ocr import keeping_pages
 from extract.decoding import declared_charset, decode_text
 from transform.align import NotAReport, align
 from xxgk.extraction import EXTRACTOR_VERSION
@@ -65,11 +70,11 @@ class SourceView:
         with _lock(str(path)):
             if path.exists():
                 return json.loads(path.read_text(encoding="utf-8"))
-            nightly = self._nightly_provenance()
-            if nightly is not None and self.report.get("format") == "pdf":  # a PDF page needs no grid
-                found = {"provenance": nightly, "tables": {}, "error": None}
+            nightly = self._nightly_record()
+            if nightly.get("provenance") is not None and self.report.get("format") == "pdf" and not _scanned(nightly):
+                found = {"provenance": nightly["provenance"], "tables": {}, "error": None}  # a PDF page needs no grid
             elif self.available:
-                found = _read_source(self.path.read_bytes(), self.report.get("format"))
+                found = _read_source(self.path.read_bytes(), self.report.get("format"), self._scan_page)
             else:
                 found = _nothing()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,14 +83,22 @@ class SourceView:
             os.replace(tmp, path)
             return found
 
-    def _nightly_provenance(self) -> dict[str, dict] | None:
-        """The provenance in the nightly's extraction record (flows/nightly.py: extracted_dir), when
-        this extractor wrote it: the PDF need not be read again."""
+    def _nightly_record(self) -> dict[str, Any]:
+        """The nightly's extraction record (flows/nightly.py: extracted_dir), when this extractor
+        wrote it: its provenance spares reading a PDF again."""
         record = self.data_dir / "extracted" / EXTRACTOR_VERSION / f"{self.report['sha256']}.json"
         try:
-            return json.loads(record.read_text(encoding="utf-8")).get("provenance")
+            return json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None
+            return {}
+
+    def _scan_page(self, page: int) -> Path:
+        return self.cache / "scans" / f"{self.report['sha256']}-{EXTRACTOR_VERSION}-p{page}.png"
+
+    @property
+    def scan_pages(self) -> int:
+        """How many pages of a scan the desk shows (0: the source is no scan)."""
+        return int(self.read().get("scan_pages") or 0)
 
     def pages(self, keys: Iterable[str]) -> list[int]:
         """The pages printing the given figures (else the page of table 三), for the page images."""
@@ -97,16 +110,24 @@ class SourceView:
         return [first] if first else []
 
     def page_image(self, page: int, keys: Iterable[str]) -> Path:
-        """The PNG of a PDF page with boxes on the cells of `keys` (cached by page and boxes)."""
-        where = self.read()["provenance"]
+        """The PNG of a PDF page, or of a scan's page, with boxes on the cells of `keys` (cached by
+        page and boxes)."""
+        found = self.read()
+        where = found["provenance"]
         boxes = sorted({tuple(where[k]["bbox"]) for k in keys if where.get(k, {}).get("page") == page and where[k].get("bbox")})
         digest = hashlib.sha256(json.dumps(boxes).encode()).hexdigest()[:12]
         path = self.cache / "pages" / f"{self.report['sha256']}-p{page}-{digest}.png"
         with _lock(str(path)):
             if not path.exists():
+                if found.get("scan_pages"):
+                    if not 1 <= page <= found["scan_pages"]:
+                        raise ValueError(f"the scan has no page {page}")
+                    image = _boxed(Image.open(self._scan_page(page)).convert("RGB"), boxes, 1.0)
+                else:
+                    image = _render_page(self.path, page, boxes)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
-                _render_page(self.path, page, boxes).save(tmp, format="PNG", compress_level=1)  # fast to write; read from disk after
+                image.save(tmp, format="PNG", compress_level=1)  # fast to write; read from disk after
                 os.replace(tmp, path)
         return path
 
@@ -134,12 +155,26 @@ def _nothing() -> dict[str, Any]:
     return {"provenance": {}, "tables": {}, "error": "原始文件不在数据目录中"}
 
 
-def _read_source(data: bytes, fmt: str | None) -> dict[str, Any]:
+def _scanned(record: dict[str, Any]) -> bool:
+    return any(issue.get("code") == "note.ocr" for issue in record.get("issues") or ())
+
+
+def _read_source(data: bytes, fmt: str | None, scan_page) -> dict[str, Any]:
+    """The source read again: its provenance, the cells of the tables that gave figures, and, for a
+    scan, its pages as OCR read them (saved where `scan_page(n)` says)."""
     try:
-        document = read_document(data, fmt if fmt and fmt != "unknown" else None, DEFAULT_LIMITS)
+        with keeping_pages() as pages:
+            document = read_document(data, fmt if fmt and fmt != "unknown" else None, DEFAULT_LIMITS)
         result = align(document)
     except (ReadError, NotAReport) as exc:
         return {"provenance": {}, "tables": {}, "error": str(exc)}
+    scan_pages = 0
+    if document.ocr:
+        for scan_pages, grey in enumerate(pages, start=1):
+            path = scan_page(scan_pages)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(grey).save(path.with_suffix(".tmp"), format="PNG", compress_level=1)
+            os.replace(path.with_suffix(".tmp"), path)
     used = {w.get("table") for w in result.provenance.values()}
     tables = {}
     for table in document.tables:
@@ -149,22 +184,26 @@ def _read_source(data: bytes, fmt: str | None) -> dict[str, Any]:
                  for c in row]
                 for row in table.rows()
             ]
-    return {"provenance": result.provenance, "tables": tables, "error": None}
+    return {"provenance": result.provenance, "tables": tables, "error": None, "scan_pages": scan_pages}
 
 
 def _render_page(pdf_path: Path, page: int, boxes: list[tuple[float, ...]]):
     import pypdfium2
-    from PIL import ImageDraw
 
     pdf = pypdfium2.PdfDocument(str(pdf_path))
     try:
         image = pdf[page - 1].render(scale=SCALE).to_pil().convert("RGB")
     finally:
         pdf.close()
+    return _boxed(image, boxes, SCALE)
+
+
+def _boxed(image, boxes: list[tuple[float, ...]], scale: float):
+    """The page image with a box drawn round each cell (`boxes` in page units, `scale` pixels each)."""
     draw = ImageDraw.Draw(image)
     for x0, top, x1, bottom in boxes:
         pad = 2
-        draw.rectangle([x0 * SCALE - pad, top * SCALE - pad, x1 * SCALE + pad, bottom * SCALE + pad], outline=BOX, width=3)
+        draw.rectangle([x0 * scale - pad, top * scale - pad, x1 * scale + pad, bottom * scale + pad], outline=BOX, width=3)
     return image
 
 
