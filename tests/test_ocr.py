@@ -197,6 +197,60 @@ def test_doubtful_table2_figure_is_null():
     assert len(unsure) == 1 and rec["values"][unsure[0]["keys"][0]] is None
 
 
+@pytest.mark.parametrize("confidence,counted,kept", [(0.92, True, True), (0.92, False, False), (0.85, True, False)])
+def test_a_table2_figure_the_ink_counted_needs_only_the_digits_confidence(confidence, counted, kept):
+    """No rule checks table 二: a figure there is kept at 0.95, or at 0.9 where the ink shows as
+    many digits as were read (page.ink_digits)."""
+    spec = make_spec(15, "2021")
+    document = ocr_document(spec)
+    cell = next(c for c in document.tables[0].cells if c.text.isdigit())
+    cell.ocr = Reading(cell.text, confidence, (cell.text,), count_checked=counted)
+    rec = record(document)
+    unsure = [i["keys"][0] for i in rec["issues"] if i["code"] == "extractor.ocr_unsure"]
+    assert (not unsure) is kept
+    assert kept or rec["values"][unsure[0]] is None
+
+
+@pytest.mark.parametrize("printed,count", [("1", 1), ("11", 2), ("-7", 1), ("82.44", 4), ("306", 3)])
+def test_the_ink_counts_the_digits(printed, count):
+    from extract.ocr.page import ink_digits, ink_of
+
+    ink = ink_of(_drawn(printed))
+    ys, xs = ink.nonzero()
+    box = (xs.min() + 3, ys.min() - 1, xs.max() - 3, ys.max() + 1)  # a box that cuts the ends: the count reaches past
+    assert ink_digits(ink, box, left=0, right=ink.shape[1]) == count
+
+
+def test_digits_that_touch_are_not_counted():
+    from extract.ocr.page import ink_digits, ink_of
+
+    ink = ink_of(_drawn("00"))
+    ys, xs = ink.nonzero()
+    ink[ys.min():ys.max(), (xs.min() + xs.max()) // 2 - 3:(xs.min() + xs.max()) // 2 + 3] = 255  # the two glyphs joined
+    assert ink_digits(ink, (xs.min(), ys.min(), xs.max(), ys.max()), left=0, right=ink.shape[1]) is None
+
+
+def test_a_count_of_digits_refutes_the_candidates_of_another_length():
+    read = Reading("1", 0.93, ("1", "7", "11"))
+    assert read.with_digit_count(1) == Reading("1", 0.93, ("1", "7"), count_checked=True)
+    assert read.with_digit_count(2) == read and read.with_digit_count(None) == read
+
+
+def test_a_digit_broken_by_a_seal_ring_is_one_mark():
+    from extract.ocr.page import _glyph_pieces_joined
+
+    typical = 30.0
+    pieces = [[100, 10, 112, 22, 60], [101, 30, 113, 34, 30], [200, 10, 212, 38, 150]]  # a 2's top and foot; a whole digit
+    joined = _glyph_pieces_joined(pieces, typical)
+    assert sorted(tuple(j[:4]) for j in joined) == [(100, 10, 113, 34), (200, 10, 212, 38)]
+
+
+def test_two_readings_that_differ_only_in_a_minus_agree():
+    from extract.ocr.engine import _unsigned
+
+    assert _unsigned("-1") == _unsigned("1") == "1" and _unsigned("12") != _unsigned("-1")
+
+
 def test_other_formats_never_reach_the_proof():
     spec = make_spec(16, "2021")
     rec = extract_bytes(render(spec, "html"), "x.html")
