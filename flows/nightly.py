@@ -156,7 +156,7 @@ def extract_batch(data_dir: str, jobs: list[dict[str, Any]]) -> dict[str, int]:
             path = store.path(sha)
             if path.is_file():
                 record = extractor.extract(path, provenance=True,  # the desk shows where figures were printed
-                                           pictures=_picture_files(store, job.get("pictures")))
+                                           pictures=PictureFiles.in_store(store, job.get("pictures")))
             else:
                 record = failed_record(path, "the harvested file is missing from the raw store")
                 record["sha256"] = sha
@@ -165,13 +165,6 @@ def extract_batch(data_dir: str, jobs: list[dict[str, Any]]) -> dict[str, int]:
             _write_json(out / f"{sha}.json", record)
             statuses[record["status"]] = statuses.get(record["status"], 0) + 1
     return statuses
-
-
-def _picture_files(store: RawStore, pictures: dict[str, Any] | None) -> PictureFiles | None:
-    if pictures is None:
-        return None
-    files = {url: str(store.path(sha)) for url, sha in pictures["files"].items()}
-    return PictureFiles(pictures["page_url"], files, dict(pictures["failed"]))
 
 
 def _write_json(path: Path, record: dict) -> None:

@@ -102,6 +102,20 @@ def test_the_page_and_its_pictures_read_by_ocr_as_one_report(site):
     assert {k for k, v in record["values"].items() if v is None} <= unsure
     assert record["status"] == ("ok" if not unsure else "flagged")
     assert page["sha256"] not in {j["sha256"] for j in pending_documents(data)}  # read: not pending again
+    # The desk shows the page as its pictures, read again with them, each figure boxed where OCR found it.
+    from PIL import Image
+
+    from extract.harvest.store import RawStore
+    from xxgk.desk.source import BOX, SourceView
+
+    view = SourceView(data, {"sha256": page["sha256"], "path": str(RawStore(data / "raw").path(page["sha256"])),
+                             "format": "html"})
+    assert view.scan_pages == 2
+    key = "t3.new.total"
+    where = view.read()["provenance"][key]
+    image = Image.open(view.page_image(where["page"], [key]))
+    x0, top, x1, bottom = where["bbox"]
+    assert image.getpixel((round(x0 - 2), round((top + bottom) / 2)))[:3] == BOX
 
 
 def test_a_picture_that_could_not_be_fetched_fails_the_page_by_name_until_it_is_fetched(site):

@@ -93,9 +93,19 @@ class PictureFiles:
     files: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def in_store(cls, store, pictures: dict | None) -> "PictureFiles | None":
+        """The files of a page's pictures as the nightly lists them ({"page_url", "files": {picture
+        URL: sha256}, "failed"}; flows/nightly.page_pictures) in the raw store."""
+        if pictures is None:
+            return None
+        files = {url: str(store.path(sha)) for url, sha in pictures["files"].items()}
+        return cls(pictures["page_url"], files, dict(pictures["failed"]))
 
-def _page_pictures(job: dict | None):
-    """The job's pictures read into the reader's input (a missing or oversized file is a failed picture)."""
+
+def read_pictures(job: dict | None):
+    """A `PictureFiles` (as a dict) read into the reader's input (a missing or oversized file is a
+    failed picture)."""
     if job is None:
         return None
     from extract import DEFAULT_LIMITS, PagePictures
@@ -121,7 +131,7 @@ def _serve(memory_mb: int) -> None:
     for line in sys.stdin:
         job = json.loads(line)
         record = extract_path(job["path"], provenance=job.get("provenance", False),
-                              pictures=_page_pictures(job.get("pictures")), saved_pictures=job.get("saved_pictures", False))
+                              pictures=read_pictures(job.get("pictures")), saved_pictures=job.get("saved_pictures", False))
         sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

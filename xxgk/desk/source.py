@@ -29,10 +29,12 @@ import nh3
 from PIL import Image, ImageDraw
 
 from extract import DEFAULT_LIMITS, ReadError, read_document
+from extract.harvest.store import RawStore
 from extract.ocr import keeping_pages
 from extract.decoding import declared_charset, decode_text
 from transform.align import NotAReport, align
 from xxgk.extraction import EXTRACTOR_VERSION
+from xxgk.worker import PictureFiles, read_pictures
 
 CACHE = ".desk"
 SCALE = 1.5  # page pixels per PDF point (a 595-point A4 page is 893 pixels wide)
@@ -74,7 +76,8 @@ class SourceView:
             if nightly.get("provenance") is not None and self.report.get("format") == "pdf" and not _scanned(nightly):
                 found = {"provenance": nightly["provenance"], "tables": {}, "error": None}  # a PDF page needs no grid
             elif self.available:
-                found = _read_source(self.path.read_bytes(), self.report.get("format"), self._scan_page)
+                found = _read_source(self.path.read_bytes(), self.report.get("format"), self._scan_page,
+                                     self._pictures(nightly))
             else:
                 found = _nothing()
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -91,6 +94,14 @@ class SourceView:
             return json.loads(record.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+
+    def _pictures(self, record: dict[str, Any]):
+        """A report page's pictures (its report, scanned), from the raw store, as the nightly read
+        them with the page."""
+        from dataclasses import asdict
+
+        files = PictureFiles.in_store(RawStore(self.data_dir / "raw"), record.get("pictures"))
+        return read_pictures(asdict(files)) if files is not None else None
 
     def _scan_page(self, page: int) -> Path:
         return self.cache / "scans" / f"{self.report['sha256']}-{EXTRACTOR_VERSION}-p{page}.png"
@@ -159,12 +170,13 @@ def _scanned(record: dict[str, Any]) -> bool:
     return any(issue.get("code") == "note.ocr" for issue in record.get("issues") or ())
 
 
-def _read_source(data: bytes, fmt: str | None, scan_page) -> dict[str, Any]:
-    """The source read again: its provenance, the cells of the tables that gave figures, and, for a
-    scan, its pages as OCR read them (saved where `scan_page(n)` says)."""
+def _read_source(data: bytes, fmt: str | None, scan_page, pictures=None) -> dict[str, Any]:
+    """The source read again (a page with the pictures it shows): its provenance, the cells of the
+    tables that gave figures, and, for a scan, its pages as OCR read them (saved where
+    `scan_page(n)` says)."""
     try:
         with keeping_pages() as pages:
-            document = read_document(data, fmt if fmt and fmt != "unknown" else None, DEFAULT_LIMITS)
+            document = read_document(data, fmt if fmt and fmt != "unknown" else None, DEFAULT_LIMITS, pictures=pictures)
         result = align(document)
     except (ReadError, NotAReport) as exc:
         return {"provenance": {}, "tables": {}, "error": str(exc)}
