@@ -175,7 +175,7 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     # The print without rulings, from the red channel (print under a seal stays black there).
     clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
     regions = table_regions(horizontal, vertical)
-    boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
+    boxes = _outer(b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6)
     placed: list[tuple[float, object]] = []
     free = []
     inside: dict[int, list] = {i: [] for i in range(len(regions))}
@@ -188,6 +188,7 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
         if table is not None:
             placed.append((region[1], table))
     found = missed_print(cv2.subtract(ink_of(grey), cv2.bitwise_or(horizontal, vertical)), free, regions)
+    free, found = _absorbed(free, found)
     readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
     readings = _reread_red(lined, free + found, readings, engine)
     # Ink the detector passed over counts only where it reads as a figure with some confidence
@@ -212,6 +213,37 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
             index += 1
     text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
     return blocks, text
+
+
+def _outer(boxes) -> list:
+    """The detector's boxes less those lying within another: a box found again inside a bigger
+    one (a part of a digit) would read the print twice."""
+    boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+    kept: list = []
+    for b in boxes:
+        area = (b[2] - b[0]) * (b[3] - b[1])
+        if not any(_overlap(b, k) >= 0.8 * area for k in kept):
+            kept.append(b)
+    return kept
+
+
+def _absorbed(boxes: list, found: list) -> tuple[list, list]:
+    """Print found round a box the detector drew on part of it (a box on the middle of a 1): the
+    box grows to hold the print, which is read once, as one."""
+    boxes = list(boxes)
+    rest = []
+    for f in found:
+        inside = [i for i, b in enumerate(boxes) if _overlap(b, f) >= 0.5 * (b[2] - b[0]) * (b[3] - b[1])]
+        if len(inside) == 1:
+            b = boxes[inside[0]]
+            boxes[inside[0]] = (min(b[0], f[0]), min(b[1], f[1]), max(b[2], f[2]), max(b[3], f[3]))
+        elif not inside:
+            rest.append(f)
+    return boxes, rest
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def _reread_red(lined: np.ndarray, boxes: list, readings: list, engine, eligible=lambda j: True) -> list:
