@@ -245,6 +245,15 @@ def test_a_digit_broken_by_a_seal_ring_is_one_mark():
     assert sorted(tuple(j[:4]) for j in joined) == [(100, 10, 113, 34), (200, 10, 212, 38)]
 
 
+def test_a_digit_is_read_once_however_the_detector_boxed_it():
+    """The detector may draw a box on the middle of a 1 whose ink is then found again round it:
+    the print is one box, read once."""
+    from extract.ocr.page import _absorbed
+
+    boxes, rest = _absorbed([(104, 9, 112, 17), (50, 0, 70, 30)], [(100, 0, 115, 26), (200, 0, 215, 26)])
+    assert boxes == [(100, 0, 115, 26), (50, 0, 70, 30)] and rest == [(200, 0, 215, 26)]
+
+
 def test_two_readings_that_differ_only_in_a_minus_agree():
     from extract.ocr.engine import _unsigned
 

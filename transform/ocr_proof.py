@@ -37,6 +37,7 @@ SURE_ALONE = 0.97
 UNCHECKED_SURE = 0.95
 MAX_COMBINATIONS = 20000
 UNREAD_UP_TO = 99
+UNREAD_BELOW = 0.05
 
 
 def prove(result: Alignment, ocr: dict) -> list[Issue]:
@@ -102,9 +103,10 @@ def _failing(values: dict, eqs: list[Equation]) -> list[Equation]:
 
 def _options(key: str, cell) -> list:
     """The figures a cell may print: its reading first, then the engine's candidates. A cell
-    where ink was found but nothing could be read (print under a seal) may print any small
-    number: only the equations can tell which."""
-    if not cell.ocr.text and _confidence(cell) == 0.0:
+    where ink was found but nothing could be read (print under a seal), or read all but blindly
+    (below UNREAD_BELOW: a "+" read over the digits as a 1 at 0.01), may print any small number:
+    only the equations can tell which."""
+    if (not cell.ocr.text and _confidence(cell) == 0.0) or _confidence(cell) < UNREAD_BELOW:
         return list(range(UNREAD_UP_TO + 1))
     out = []
     for text in getattr(cell.ocr, "candidates", ()) or ():

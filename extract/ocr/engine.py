@@ -142,8 +142,10 @@ class RapidEngine:
                     # come a step early or late).
                     lo, hi = x0 - GAP // 2, x1 + GAP // 2
                     out[i] = self._decode(p[max(int(lo // stride), 0): int(math.ceil(hi / stride))])
-        # A packed crop read as nothing, or with doubt, is read again on its own.
-        long += [i for i in short if out[i] is None or not out[i].text or (out[i].candidates and out[i].confidence < REREAD)]
+        # A packed crop read as nothing, with doubt, or as marks that are neither a number nor a
+        # word ("0." where a neighbour's edge came into its stretch) is read again on its own.
+        long += [i for i in short if out[i] is None or not out[i].text or (out[i].candidates and out[i].confidence < REREAD)
+                 or (not out[i].candidates and not has_cjk(out[i].text))]
         long.sort(key=lambda i: scaled[i].shape[1])
         for start in range(0, len(long), REC_BATCH):
             batch = long[start:start + REC_BATCH]
@@ -156,7 +158,8 @@ class RapidEngine:
                     # is not a disagreement: the sign is measured on the ink (page.ink_sign).
                     both = 1 - (1 - first.confidence) * (1 - again.confidence)
                     text = max(first.text, again.text, key=lambda t: t.startswith("-"))
-                    out[i] = Reading(text, both, tuple(dict.fromkeys(first.candidates + again.candidates)))
+                    out[i] = replace(again, text=text, confidence=both,
+                                     candidates=tuple(dict.fromkeys(first.candidates + again.candidates)))
                 elif first is None or again.confidence > first.confidence:
                     out[i] = again
         return [r if r is not None else Reading("", 0.0) for r in out]
@@ -183,7 +186,7 @@ class RapidEngine:
         if text in LOOKALIKES:  # a lone 一 in a figure's cell is a 1 misread, elsewhere a word or a dash
             return Reading(text, plain.confidence, digits=Reading(str(LOOKALIKES[text]), min(plain.confidence, LOOKALIKE_SURE),
                                                                  (str(LOOKALIKES[text]),)))
-        if not text or any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        if not text or has_cjk(text):
             return plain
         digit_mass = np.stack([probs[:, ids].sum(axis=1) for ids in self._digit_ids], axis=1)
         number = self._number(glyphs, confs, probs, digit_mass, forced=False)
@@ -250,6 +253,10 @@ class RapidEngine:
             if (steps >= 2 or doubt[pos]) and reading[pos] in DIGITS and doubled not in candidates:
                 candidates.append(doubled)
         return Reading(sign + reading, float(min(sure)), tuple(sign + c for c in candidates))
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _digit_count(text: str) -> int:

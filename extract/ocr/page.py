@@ -15,7 +15,7 @@ import numpy as np
 
 from extract.document import Cell, Paragraph, Table
 from extract.lines import row_cell_spans
-from extract.ocr.engine import LOOKALIKES, Reading
+from extract.ocr.engine import LOOKALIKES, Reading, has_cjk
 
 A4_WIDTH_IN = 8.27
 # A pixel this much redder than green and blue is a seal's ink, not print.
@@ -175,7 +175,7 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     # The print without rulings, from the red channel (print under a seal stays black there).
     clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
     regions = table_regions(horizontal, vertical)
-    boxes = _outer(b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6)
+    boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
     placed: list[tuple[float, object]] = []
     free = []
     inside: dict[int, list] = {i: [] for i in range(len(regions))}
@@ -194,13 +194,15 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     # Ink the detector passed over counts only where it reads as a figure with some confidence
     # (a seal's trace reads as a 1 at 0.05).
     figures = [b for b, r in zip(free, readings) if r.candidates and r.confidence >= FOUND_SURE]
-    kept = [(b, r) for b, r in zip(found, readings[len(free):])
+    # Read as no number ("U" for a 0 under a seal), it is read over the digits only.
+    found_read = [r if r.candidates or r.digits is None else r.digits for r in readings[len(free):]]
+    kept = [(b, r) for b, r in zip(found, found_read)
             if r.candidates and (r.confidence >= FOUND_SURE or _in_a_gap_of_its_column(b, figures))]
     free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
-    readings = [r.with_sign(ink_sign(clean, b, _left_neighbour(b, others)))
-                .with_digit_count(ink_digits(clean, b, _left_neighbour(b, others), _right_neighbour(b, others, clean.shape[1])))
+    near = LocalInk(lined, cv2.bitwise_or(horizontal, vertical))
+    readings = [_measured(r, near, b, _left_neighbour(b, others), _right_neighbour(b, others, lined.shape[1]))
                 for b, r in zip(free, readings)]
     for line in _rows(list(zip(free, readings))):
         placed.append((min(b[1] for b, _ in line), _line_block(line, page)))
@@ -213,18 +215,6 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
             index += 1
     text = "\n".join(b.text if isinstance(b, Paragraph) else "\n".join(c.text for c in b.cells) for b in blocks)
     return blocks, text
-
-
-def _outer(boxes) -> list:
-    """The detector's boxes less those lying within another: a box found again inside a bigger
-    one (a part of a digit) would read the print twice."""
-    boxes = sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
-    kept: list = []
-    for b in boxes:
-        area = (b[2] - b[0]) * (b[3] - b[1])
-        if not any(_overlap(b, k) >= 0.8 * area for k in kept):
-            kept.append(b)
-    return kept
 
 
 def _absorbed(boxes: list, found: list) -> tuple[list, list]:
@@ -249,13 +239,13 @@ def _overlap(a, b) -> float:
 def _reread_red(lined: np.ndarray, boxes: list, readings: list, engine, eligible=lambda j: True) -> list:
     """A reading in doubt that is no word (a digit under a seal, half erased with the seal's red,
     read as a comma or a wrong digit) read again from the red channel, where print under a seal
-    stays whole; the surer reading stands."""
-    again = [j for j, r in enumerate(readings) if r.confidence < REREAD_RED and (not _has_cjk(r.text) or r.text in LOOKALIKES)
+    stays whole; the surer reading stands, unless only the first reads as a number."""
+    again = [j for j, r in enumerate(readings) if r.confidence < REREAD_RED and (not has_cjk(r.text) or r.text in LOOKALIKES)
              and eligible(j)]
     out = list(readings)
     if again:
         for j, r in zip(again, engine.recognize([crop(lined, boxes[j]) for j in again])):
-            if r.confidence > out[j].confidence:
+            if r.confidence > out[j].confidence and (r.candidates or not out[j].candidates):
                 out[j] = r
     return out
 
@@ -320,13 +310,37 @@ def _in_a_gap_of_its_column(box, figures: list) -> bool:
     return len(same_column) >= 3 and not own_row
 
 
+class LocalInk:
+    """The print of a stretch of the page, thresholded on that stretch (Otsu there, and darker than
+    its paper by a margin): a faint figure the page's own threshold breaks into strokes stays
+    whole. Indexed like the binary image it stands for (`ink[y0:y1, x0:x1]`); rulings are no ink."""
+
+    MARGIN = 40
+
+    def __init__(self, lined: np.ndarray, rulings: np.ndarray):
+        self.lined, self.rulings = lined, rulings
+
+    def __getitem__(self, where) -> np.ndarray:
+        grey = self.lined[where]
+        if grey.size == 0:
+            return np.zeros_like(grey)
+        otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        ink = (grey < otsu) & (grey < float(np.median(grey)) - self.MARGIN) & (self.rulings[where] == 0)
+        return ink.astype(np.uint8) * 255
+
+
+def _measured(reading: Reading, ink, box, left: float, right: float) -> Reading:
+    """The reading with what the ink shows round it: its sign and how many digits."""
+    return reading.with_sign(ink_sign(ink, box, left)).with_digit_count(ink_digits(ink, box, left, right))
+
+
 def _marks(clean: np.ndarray, x0: int, x1: int, y0: int, y1: int):
     """The marks of ink in a stretch of a line (x, y, w, h each), specks of noise left out, and
     the tallest one's height; None where there is no ink."""
     region = clean[max(y0, 0):y1, max(x0, 0):x1]
     if region.size == 0:
         return None
-    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(np.ascontiguousarray(region), connectivity=8)
     marks = [tuple(int(v) for v in stats[i][:5]) for i in range(1, n) if stats[i][4] >= 4]
     if not marks:
         return None
@@ -447,8 +461,8 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     # the red channel, where print under a seal stays whole; the surer reading stands.
     readings = _reread_red(lined, [b for _, b in flat], readings, engine,
                            lambda j: source[flat[j][0]] is grey and flat[j][0] not in upright)
-    readings = [r.with_sign(ink_sign(clean, b, cells[k][4][0] + 3)).with_digit_count(
-                ink_digits(clean, b, cells[k][4][0] + 3, cells[k][4][2] - 3)) for (k, b), r in zip(flat, readings)]
+    near = LocalInk(lined, cv2.bitwise_or(horizontal, vertical))
+    readings = [_measured(r, near, b, cells[k][4][0] + 3, cells[k][4][2] - 3) for (k, b), r in zip(flat, readings)]
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):
         if reading.text:
@@ -460,7 +474,7 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
         if len(parts) == 1 and parts[0].text in LOOKALIKES and parts[0].digits is not None:
             parts = [parts[0].digits]  # a lone 一 in a ruled cell: a 1 misread, for the sums to prove
             cell.text = text = parts[0].text
-        if len(parts) == 1 and not parts[0].candidates and not _has_cjk(text):
+        if len(parts) == 1 and not parts[0].candidates and not has_cjk(text):
             # Marks that read as no number and no word (a seal's edge, a smudge: every label of
             # the format has Chinese in it): a blank in doubt, never a label.
             cell.text, parts = "", []
@@ -511,10 +525,6 @@ def _vertical_line(grey: np.ndarray, clean: np.ndarray, cb) -> np.ndarray | None
     return np.hstack(pieces)
 
 
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
 def _ink_box(clean: np.ndarray, cb) -> tuple[float, float, float, float] | None:
     x0, y0, x1, y1 = (int(v) for v in cb)
     inner = clean[y0 + 4:y1 - 3, x0 + 4:x1 - 3]
@@ -549,7 +559,7 @@ def _rows(items: list) -> list[list]:
     line however its label wraps: they make the rows, and a label line joins the row it overlaps
     most (the two lines of a wrapped label both, in reading order); the rest is grouped as text."""
     items = [(b, r) for b, r in items if r.text and not (r.confidence < JUNK and not r.candidates)]
-    numbers = [(b, r) for b, r in items if r.candidates and not _has_cjk(r.text)]
+    numbers = [(b, r) for b, r in items if r.candidates and not has_cjk(r.text)]
     rows = [line for line in _lines(numbers) if len(line) >= 2]
     in_rows = {id(b) for line in rows for b, _ in line}
     rest = [(b, r) for b, r in items if id(b) not in in_rows]
@@ -563,13 +573,13 @@ def _rows(items: list) -> list[list]:
                 best, share = line, overlap
         (best.append((box, reading)) if best is not None else loose.append((box, reading)))
     for line in rows:
-        first = min(b[0] for b, r in line if r.candidates and not _has_cjk(r.text))
+        first = min(b[0] for b, r in line if r.candidates and not has_cjk(r.text))
         label = sorted((it for it in line if it[0][2] <= first + 2), key=lambda it: (it[0][1], it[0][0]))
         label = [it for part in _lines(label) for it in part]  # its lines top to bottom, each left to right
         figures = sorted((it for it in line if it[0][2] > first + 2), key=lambda it: it[0][0])
         # Among the figures, a mark that read as no number ("U" for a 0 under a seal) is read over
         # the digits only: a figure is printed there (the proof decides whether it holds).
-        figures = [(b, r.digits) if not r.candidates and r.digits is not None and not _has_cjk(r.text) else (b, r)
+        figures = [(b, r.digits) if not r.candidates and r.digits is not None and not has_cjk(r.text) else (b, r)
                    for b, r in figures]
         line[:] = label + figures
     return sorted(rows + _lines(loose), key=lambda line: min(b[1] for b, _ in line))
