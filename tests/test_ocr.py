@@ -70,6 +70,25 @@ def test_misread_with_the_right_candidate_is_corrected():
     assert "note.ocr_corrected" in codes(rec) and rec["status"] == "ok"
 
 
+@pytest.mark.parametrize("confidence,mended", [(0.01, True), (0.2, False)])
+def test_a_cell_read_all_but_blindly_is_found_by_its_row_and_column(confidence, mended):
+    """A mark under a seal read over the digits as "1" at 0.01 says nothing: the cell may print any
+    small number, and the one its row and its column both allow is taken. Read at 0.2, its
+    candidates stand, and none fits: null."""
+    spec = make_spec(12, "2021")
+    document = ocr_document(spec)
+    cell = cell_of(document, "予以公开", 3)  # t3.disclosed.social
+    truth = int(cell.text)
+    misread = str(truth + 3)
+    cell.text = misread
+    cell.ocr = Reading(misread, confidence, (misread, misread * 2))
+    rec = record(document)
+    assert rec["values"]["t3.disclosed.social"] == (truth if mended else None)
+    assert ("note.ocr_corrected" in codes(rec)) is mended
+    for key, value in rec["values"].items():
+        assert value is None or value == spec.figures[key], key
+
+
 def test_misread_without_a_fitting_candidate_is_null_and_named():
     spec = make_spec(13, "2021")
     document = ocr_document(spec)
