@@ -311,21 +311,24 @@ def _in_a_gap_of_its_column(box, figures: list) -> bool:
 
 
 class LocalInk:
-    """The print of a stretch of the page, thresholded on that stretch (Otsu there, and darker than
-    its paper by a margin): a faint figure the page's own threshold breaks into strokes stays
-    whole. Indexed like the binary image it stands for (`ink[y0:y1, x0:x1]`); rulings are no ink."""
+    """The print of a stretch of the page: darker than the page's threshold or than the stretch's
+    own (Otsu both), and than the stretch's paper by a margin. A faint figure the page's threshold
+    breaks into strokes stays whole; a light dash the stretch's dark digits would leave out stays.
+    Indexed like the binary image it stands for (`ink[y0:y1, x0:x1]`); rulings are no ink."""
 
     MARGIN = 40
 
     def __init__(self, lined: np.ndarray, rulings: np.ndarray):
         self.lined, self.rulings = lined, rulings
+        self.page_threshold, _ = cv2.threshold(lined, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
 
     def __getitem__(self, where) -> np.ndarray:
         grey = self.lined[where]
         if grey.size == 0:
             return np.zeros_like(grey)
         otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-        ink = (grey < otsu) & (grey < float(np.median(grey)) - self.MARGIN) & (self.rulings[where] == 0)
+        threshold = max(otsu, self.page_threshold)
+        ink = (grey < threshold) & (grey < float(np.median(grey)) - self.MARGIN) & (self.rulings[where] == 0)
         return ink.astype(np.uint8) * 255
 
 
