@@ -368,6 +368,20 @@ def test_the_ink_measures_the_sign(printed, negative):
     assert ink_sign(ink, box, left=0) is negative
 
 
+def test_a_dash_that_touches_its_digit_leaves_the_sign_unmeasured():
+    """A "-4" whose dash meets the 4's bar is one mark on the ink: no separate dash is no proof of a
+    plus (this stored a -4 as 4 under ok). Too wide for one digit, the sign is not measured."""
+    from extract.ocr.page import ink_of, ink_sign
+
+    ink = ink_of(_drawn("4", at=(60, 10)))
+    ys, xs = ink.nonzero()
+    tall = ys.max() - ys.min()
+    middle = (ys.min() + ys.max()) // 2
+    ink[middle - 1:middle + 2, xs.min() - int(0.45 * tall):xs.min() + 2] = 255  # the dash, joined to the 4
+    box = (xs.min() - int(0.45 * tall), ys.min() - 2, xs.max() + 2, ys.max() + 2)
+    assert ink_sign(ink, box, left=0) is None
+
+
 def test_vertical_text_becomes_one_line():
     from extract.ocr.page import _vertical_line, ink_of
 

@@ -23,6 +23,8 @@ RED_MARGIN = 60
 SEAL_DARKEST = 140
 # A reading below this that is no word is read again from the red channel (`_reread_red`).
 REREAD_RED = 0.9
+# No digit is wider than this share of its height (a 0 is about 0.65): ink wider is two glyphs touching.
+DIGIT_WIDEST = 0.8
 JUNK = 0.1
 FOUND_SURE = 0.5
 MINUS = {"-", "－", "—", "一", "–"}
@@ -369,6 +371,8 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     top = min(m[1] for m in digits)
     bottom = max(m[1] + m[3] for m in digits)
     first_digit = min(m[0] for m in digits)
+    if next(m for m in digits if m[0] == first_digit)[2] > DIGIT_WIDEST * tall:
+        return None  # wider than a digit: a dash may touch it (a "-4" whose dash meets the 4's bar)
     before = [m for m in marks if m[0] + m[2] <= first_digit + 1 and m[3] < 0.6 * tall]
     for x, y, w, hh in before:
         middle = y + hh / 2
@@ -401,7 +405,7 @@ def ink_digits(clean: np.ndarray, box, left: float, right: float) -> int | None:
             spans[-1][1] = max(spans[-1][1], x + w)
         else:
             spans.append([x, x + w])
-    if not spans or any(b - a > 0.8 * tall for a, b in spans):
+    if not spans or any(b - a > DIGIT_WIDEST * tall for a, b in spans):
         return None
     return len(spans)
 
