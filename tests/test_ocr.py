@@ -382,6 +382,16 @@ def test_a_dash_that_touches_its_digit_leaves_the_sign_unmeasured():
     assert ink_sign(ink, box, left=0) is None
 
 
+def test_a_smudge_where_a_dash_would_be_leaves_the_sign_unmeasured():
+    from extract.ocr.page import ink_of, ink_sign
+
+    ink = ink_of(_drawn("3", at=(60, 10)))
+    ys, xs = ink.nonzero()
+    middle = (ys.min() + ys.max()) // 2
+    ink[middle - 2:middle + 3, xs.min() - 10:xs.min() - 5] = 255  # a square mark, no dash's shape
+    assert ink_sign(ink, (xs.min() - 2, ys.min() - 2, xs.max() + 2, ys.max() + 2), left=0) is None
+
+
 def test_vertical_text_becomes_one_line():
     from extract.ocr.page import _vertical_line, ink_of
 

@@ -374,6 +374,7 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
     if next(m for m in digits if m[0] == first_digit)[2] > DIGIT_WIDEST * tall:
         return None  # wider than a digit: a dash may touch it (a "-4" whose dash meets the 4's bar)
     before = [m for m in marks if m[0] + m[2] <= first_digit + 1 and m[3] < 0.6 * tall]
+    unclear = False
     for x, y, w, hh in before:
         middle = y + hh / 2
         flat = w >= 0.18 * tall and hh <= 0.35 * tall and w >= 1.5 * hh  # a hyphen is 4×2 px at 200 dpi
@@ -381,7 +382,10 @@ def ink_sign(clean: np.ndarray, box, left: float) -> bool | None:
         close = first_digit - (x + w) <= 0.8 * tall
         if flat and centred and close:
             return True
-    return False
+        # A mark where a dash would be that is no dash's shape (a smudge, a dash half lost): no
+        # proof either way. "No minus" needs a clean place before the digits.
+        unclear |= close and y < top + 0.75 * (bottom - top) and y + hh > top + 0.25 * (bottom - top)
+    return None if unclear else False
 
 
 def ink_digits(clean: np.ndarray, box, left: float, right: float) -> int | None:
