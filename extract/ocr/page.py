@@ -175,7 +175,9 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     lined, grey = page_images
     horizontal, vertical = rulings(lined)
     # The print without rulings, from the red channel (print under a seal stays black there).
-    clean = cv2.subtract(ink_of(lined), cv2.bitwise_or(horizontal, vertical))
+    ruled = cv2.bitwise_or(horizontal, vertical)
+    clean = cv2.subtract(ink_of(lined), ruled)
+    near = LocalInk(lined, ruled)  # the ink round each number, for its sign and its digits
     regions = table_regions(horizontal, vertical)
     boxes = [b for b in engine.detect(grey) if b[2] - b[0] >= 3 and b[3] - b[1] >= 6]
     placed: list[tuple[float, object]] = []
@@ -186,10 +188,10 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
         where = next((i for i, r in enumerate(regions) if r[0] <= cx <= r[2] and r[1] <= cy <= r[3]), None)
         (inside[where] if where is not None else free).append(box)
     for i, region in enumerate(regions):
-        table = _ruled_table(lined, grey, clean, region, horizontal, vertical, inside[i], engine, page)
+        table = _ruled_table(lined, grey, clean, near, region, horizontal, vertical, inside[i], engine, page)
         if table is not None:
             placed.append((region[1], table))
-    found = missed_print(cv2.subtract(ink_of(grey), cv2.bitwise_or(horizontal, vertical)), free, regions)
+    found = missed_print(cv2.subtract(ink_of(grey), ruled), free, regions)
     free, found = _absorbed(free, found)
     readings = engine.recognize([crop(grey, b) for b in free + found]) if free or found else []
     readings = _reread_red(lined, free + found, readings, engine)
@@ -203,7 +205,6 @@ def read_page(page_images: tuple[np.ndarray, np.ndarray], engine, page: int, fir
     free, readings = free + [b for b, _ in kept], readings[:len(free)] + [r for _, r in kept]
     # A dash boxed apart is no neighbour: it is the sign being measured.
     others = [b for b, r in zip(free, readings) if r.text not in MINUS]
-    near = LocalInk(lined, cv2.bitwise_or(horizontal, vertical))
     readings = [_measured(r, near, b, _left_neighbour(b, others), _right_neighbour(b, others, lined.shape[1]))
                 for b, r in zip(free, readings)]
     for line in _rows(list(zip(free, readings))):
@@ -436,7 +437,7 @@ def _on_its_line(box, boxes) -> list:
     return [o for o in boxes if o is not box and min(o[3], box[3]) - max(o[1], box[1]) > 0.5 * (box[3] - box[1])]
 
 
-def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
+def _ruled_table(lined, grey, clean, near, region, horizontal, vertical, boxes, engine, page: int) -> Table | None:
     cells = grid_cells(region, horizontal, vertical)
     if len(cells) < 4:
         return None
@@ -472,7 +473,6 @@ def _ruled_table(lined, grey, clean, region, horizontal, vertical, boxes, engine
     # the red channel, where print under a seal stays whole; the surer reading stands.
     readings = _reread_red(lined, [b for _, b in flat], readings, engine,
                            lambda j: source[flat[j][0]] is grey and flat[j][0] not in upright)
-    near = LocalInk(lined, cv2.bitwise_or(horizontal, vertical))
     readings = [_measured(r, near, b, cells[k][4][0] + 3, cells[k][4][2] - 3) for (k, b), r in zip(flat, readings)]
     texts: list[list[Reading]] = [[] for _ in cells]
     for (k, _), reading in zip(flat, readings):

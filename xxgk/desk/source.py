@@ -19,6 +19,7 @@ import json
 import os
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -60,13 +61,20 @@ class SourceView:
         self.report = report
         self.path = Path(report["path"]) if report.get("path") else None
         self.cache = self.data_dir / CACHE
+        self._found: dict[str, Any] | None = None
 
     @property
     def available(self) -> bool:
         return self.path is not None and self.path.is_file()
 
     def read(self) -> dict[str, Any]:
-        """{'provenance': {key: where}, 'tables': {index: [[cell, ...], ...]}} (cached on disk)."""
+        """{'provenance': {key: where}, 'tables': {index: [[cell, ...], ...]}, 'scan_pages': n}
+        (cached on disk, and in this view: a request asks for it several times)."""
+        if self._found is None:
+            self._found = self._read()
+        return self._found
+
+    def _read(self) -> dict[str, Any]:
         sha = self.report["sha256"]
         path = self.cache / "read" / f"{sha}-{EXTRACTOR_VERSION}.json"
         with _lock(str(path)):
@@ -98,8 +106,6 @@ class SourceView:
     def _pictures(self, record: dict[str, Any]):
         """A report page's pictures (its report, scanned), from the raw store, as the nightly read
         them with the page."""
-        from dataclasses import asdict
-
         files = PictureFiles.in_store(RawStore(self.data_dir / "raw"), record.get("pictures"))
         return read_pictures(asdict(files)) if files is not None else None
 
@@ -136,10 +142,7 @@ class SourceView:
                     image = _boxed(Image.open(self._scan_page(page)).convert("RGB"), boxes, 1.0)
                 else:
                     image = _render_page(self.path, page, boxes)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
-                image.save(tmp, format="PNG", compress_level=1)  # fast to write; read from disk after
-                os.replace(tmp, path)
+                _save_png(image, path)
         return path
 
     def html_tables(self) -> list[str]:
@@ -183,10 +186,7 @@ def _read_source(data: bytes, fmt: str | None, scan_page, pictures=None) -> dict
     scan_pages = 0
     if document.ocr:
         for scan_pages, grey in enumerate(pages, start=1):
-            path = scan_page(scan_pages)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(grey).save(path.with_suffix(".tmp"), format="PNG", compress_level=1)
-            os.replace(path.with_suffix(".tmp"), path)
+            _save_png(Image.fromarray(grey), scan_page(scan_pages))
     used = {w.get("table") for w in result.provenance.values()}
     tables = {}
     for table in document.tables:
@@ -197,6 +197,14 @@ def _read_source(data: bytes, fmt: str | None, scan_page, pictures=None) -> dict
                 for row in table.rows()
             ]
     return {"provenance": result.provenance, "tables": tables, "error": None, "scan_pages": scan_pages}
+
+
+def _save_png(image, path: Path) -> None:
+    """Written whole or not at all (a reader never sees half a file); fast to write, read from disk after."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    image.save(tmp, format="PNG", compress_level=1)
+    os.replace(tmp, path)
 
 
 def _render_page(pdf_path: Path, page: int, boxes: list[tuple[float, ...]]):
